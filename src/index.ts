@@ -1,0 +1,2 @@
+/** dane-mta's library API. */
+export * from './util/index.ts';

@@ -1,0 +1,6 @@
+/** Public surface of util: bytes, clock, randomness, errors and results. */
+export * from './bytes.ts';
+export * from './clock.ts';
+export * from './errors.ts';
+export * from './random.ts';
+export * from './result.ts';
