@@ -57,7 +57,7 @@ const PURE = {
 /** npm packages each layer may import (node: built-ins are governed by PURE). */
 const PACKAGES = {
   x509: ['@peculiar/asn1-x509', '@peculiar/asn1-schema'],
-  lab: ['smtp-server'],
+  lab: ['smtp-server', '@peculiar/asn1-x509', '@peculiar/asn1-schema'],
   'smtp/server': ['smtp-server'],
   queue: ['better-sqlite3', 'pg'],
   config: ['zod', 'yaml'],
