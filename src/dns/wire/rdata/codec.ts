@@ -1,0 +1,57 @@
+/**
+ * The contract every rdata type implements: decode from a bounded window, encode (optionally with
+ * compression and in canonical lower case), parse from and format to presentation text. One file
+ * per type under rdata/ holds its struct and codec, as hickory-dns does. Pure; no I/O.
+ */
+import { fromBase64, fromHex } from '../../../util/index.ts';
+import { WireError } from '../errors.ts';
+import type { Name } from '../name.ts';
+import type { Reader } from '../reader.ts';
+import type { TokenStream } from '../text.ts';
+import type { Writer } from '../writer.ts';
+
+/** How names inside rdata are written. */
+export interface NameOptions {
+  /** Compress (only honoured for RFC 1035 types, RFC 3597 §4). */
+  compress: boolean;
+  /** Lower-case the names (canonical form, RFC 4034 §6.2 / RFC 6840 §5.1). */
+  lowercase: boolean;
+}
+
+export interface RdataCodec<T> {
+  readonly type: number;
+  /** True when the rdata embeds domain names (its raw form is re-encoded uncompressed). */
+  readonly hasNames: boolean;
+  /** True for the RFC 1035 types whose names may be compressed when writing (RFC 3597 §4). */
+  readonly compressible: boolean;
+  /** Decode from a reader limited to exactly the rdata (must consume all of it). */
+  decode(r: Reader): T;
+  encode(w: Writer, data: T, opts: NameOptions): void;
+  /** Parse the rdata fields of a presentation-format record. */
+  parse(t: TokenStream): T;
+  /** Presentation text of the rdata fields. */
+  format(data: T): string;
+}
+
+/** Write a name inside rdata according to the codec's compressibility and the options. */
+export function writeRdataName(w: Writer, name: Name, compressible: boolean, opts: NameOptions): void {
+  w.name(name, { compress: compressible && opts.compress, lowercase: opts.lowercase });
+}
+
+/** Decode hex text of a presentation field into octets, as a WireError on bad input. */
+export function hexToBytes(text: string, what: string): Uint8Array {
+  try {
+    return fromHex(text);
+  } catch {
+    throw new WireError('DNS_ERR_BAD_TEXT', `${what} is not valid hex`);
+  }
+}
+
+/** Decode base64 text of a presentation field into octets, as a WireError on bad input. */
+export function base64ToBytes(text: string, what: string): Uint8Array {
+  try {
+    return fromBase64(text);
+  } catch {
+    throw new WireError('DNS_ERR_BAD_TEXT', `${what} is not valid base64`);
+  }
+}
