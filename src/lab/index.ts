@@ -1,0 +1,3 @@
+/** Public surface of the lab (the simulated Internet): certificates and receiving MX servers. */
+export * from './certs.ts';
+export * from './receivers.ts';
