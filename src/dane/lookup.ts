@@ -1,0 +1,186 @@
+/**
+ * The DNS side of DANE for SMTP (RFC 7672 §2.1–2.2.3): the MX RRset and its security, the
+ * address records of each MX host *before* any TLSA query, whether the host is "secure", the
+ * TLSA base domain (CNAME-expanded name first, then the original name) and the TLSA RRset.
+ * Each result keeps "proven no records" apart from "lookup failed". Talks to the validating
+ * resolver through its `lookup` method only; decides nothing about delivery (that is policy's).
+ */
+import type { Proof } from '../dns/dnssec/index.ts';
+import type { Answer } from '../dns/resolver/index.ts';
+import { isType, Name, RRType, type MxRdata, type Rr, type TlsaRdata } from '../dns/wire/index.ts';
+import type { TlsaRecord } from './types.ts';
+
+/** What dane needs from the resolver. */
+export interface DaneResolver {
+  lookup(name: Name, type: number): Promise<Answer>;
+}
+
+export interface MxHost {
+  name: Name;
+  preference: number;
+}
+
+export type MxLookup =
+  | { kind: 'hosts'; hosts: MxHost[]; implicit: boolean; status: Proof; reason?: string }
+  | { kind: 'null-mx'; status: Proof }
+  | { kind: 'nxdomain'; status: Proof }
+  | { kind: 'failed'; status: Proof; reason: string };
+
+/**
+ * RFC 5321 §5.1 and RFC 7505. NXDOMAIN → the domain does not exist; no MX RRset (NODATA) →
+ * the domain itself is the only host ("implicit MX"); a null MX (`0 .`) → the domain accepts no
+ * mail. The status is that of the MX RRset, including any CNAME leading to it (RFC 7672 §2.2.1).
+ */
+export async function lookupMx(domain: Name, resolver: DaneResolver): Promise<MxLookup> {
+  const a = await resolver.lookup(domain, RRType.MX);
+  switch (a.kind) {
+    case 'failed':
+      return { kind: 'failed', status: a.status, reason: a.reason ?? 'MX lookup failed' };
+    case 'nxdomain':
+      return { kind: 'nxdomain', status: a.status };
+    case 'nodata':
+      return {
+        kind: 'hosts',
+        hosts: [{ name: a.canonicalName, preference: 0 }],
+        implicit: true,
+        status: a.status,
+      };
+    case 'answer': {
+      const mx = a.records.filter((rr): rr is Rr<MxRdata> => isType(rr, RRType.MX));
+      // RFC 7505 §3: a null MX is the single record `0 .`; a "." target among others is ignored.
+      const real = mx.filter((rr) => !rr.data.exchange.isRoot);
+      if (real.length === 0) return { kind: 'null-mx', status: a.status };
+      const hosts = real.map((rr) => ({ name: rr.data.exchange, preference: rr.data.preference }));
+      return { kind: 'hosts', hosts, implicit: false, status: a.status };
+    }
+  }
+}
+
+export type HostLookup =
+  | {
+      kind: 'ok';
+      name: Name;
+      addresses: string[];
+      /** RFC 7672 §2.2.2: the host is "secure" — DANE may apply and TLSA may be looked up. */
+      secure: boolean;
+      /** Weakest status of the address answers. */
+      status: Proof;
+      /** The CNAME-expanded name, when the host name is an alias. */
+      expanded?: Name;
+      /** True when every alias link and the final answers are secure (RFC 7672 §2.2.2). */
+      chainSecure: boolean;
+      /** Lookups that failed for one address family while the other succeeded. */
+      warnings: string[];
+    }
+  | { kind: 'failed'; name: Name; reason: string; status: Proof };
+
+const RANK: Record<Proof, number> = { secure: 0, insecure: 1, indeterminate: 2, bogus: 3 };
+
+function weakest(proofs: Proof[]): Proof {
+  return proofs.reduce<Proof>((w, p) => (RANK[p] > RANK[w] ? p : w), 'secure');
+}
+
+/**
+ * A/AAAA for an MX host, before any TLSA query. RFC 7672 §2.2.2: the host is secure when its
+ * address records are secure, or result from a CNAME chain whose first link is secure. A bogus
+ * answer for either family skips the host; a failure of one family alone (SERVFAIL, timeout)
+ * leaves the other family's addresses usable.
+ */
+export async function lookupHost(host: Name, resolver: DaneResolver): Promise<HostLookup> {
+  const answers = await Promise.all([resolver.lookup(host, RRType.A), resolver.lookup(host, RRType.AAAA)]);
+  const good = answers.filter((a) => a.kind !== 'failed');
+  const bad = answers.filter((a) => a.kind === 'failed');
+  const bogus = bad.find((a) => a.status === 'bogus');
+  if (bogus !== undefined || good.length === 0) {
+    const first = bogus ?? bad[0];
+    return {
+      kind: 'failed',
+      name: host,
+      reason: first?.reason ?? 'address lookup failed',
+      status: first?.status ?? 'indeterminate',
+    };
+  }
+  const addresses = good.flatMap((a) =>
+    a.kind === 'answer'
+      ? a.records
+          .filter((rr) => rr.type === RRType.A || rr.type === RRType.AAAA)
+          .map((rr) => (rr.data as { address: string }).address)
+      : [],
+  );
+  if (addresses.length === 0) {
+    const kinds = good.map((a) => a.kind).join('/');
+    return {
+      kind: 'failed',
+      name: host,
+      reason: `no A or AAAA records for ${host.toString()} (${kinds})`,
+      status: weakest(good.map((a) => a.status)),
+    };
+  }
+  const status = weakest(good.map((a) => a.status));
+  const aliased = good.find((a) => a.aliases.length > 0);
+  const firstLinkSecure = aliased !== undefined && aliased.aliases[0]?.status === 'secure';
+  const chainSecure = status === 'secure' && good.every((a) => a.aliases.every((l) => l.status === 'secure'));
+  return {
+    kind: 'ok',
+    name: host,
+    addresses,
+    secure: status === 'secure' || firstLinkSecure,
+    status,
+    ...(aliased === undefined ? {} : { expanded: aliased.canonicalName }),
+    chainSecure,
+    warnings: bad.map(
+      (a) =>
+        `${a.type === RRType.A ? 'A' : 'AAAA'} lookup for ${host.toString()} failed: ${a.reason ?? 'unknown'}`,
+    ),
+  };
+}
+
+export type TlsaLookup =
+  | { kind: 'records'; base: Name; owner: Name; records: TlsaRecord[] }
+  | { kind: 'none'; reason: string }
+  | { kind: 'failed'; reason: string; owner: Name };
+
+/** `_<port>._tcp.<base>` (RFC 6698 §3). */
+export function tlsaName(base: Name, port: number): Name {
+  return base.prepend('_tcp').prepend(`_${port}`);
+}
+
+/**
+ * RFC 7672 §2.2.3: with a secure CNAME chain end to end, TLSA records are looked for first at
+ * the fully expanded name and, when that is a secure "no records", at the original name; else
+ * only at the original name. The name whose records are used is the TLSA base domain. Lookup
+ * failure → the host is skipped; an insecure TLSA answer counts as no records. Never called for a
+ * host that is not secure (no TLSA query at all — broken name servers SERVFAIL on TLSA).
+ */
+export async function lookupTlsa(
+  host: HostLookup & { kind: 'ok' },
+  port: number,
+  resolver: DaneResolver,
+): Promise<TlsaLookup> {
+  if (!host.secure) return { kind: 'none', reason: `insecure name ${host.name.toString()}` };
+  const bases = host.expanded !== undefined && host.chainSecure ? [host.expanded, host.name] : [host.name];
+  let why = '';
+  for (const base of bases) {
+    const owner = tlsaName(base, port);
+    const a = await resolver.lookup(owner, RRType.TLSA);
+    if (a.kind === 'failed')
+      return { kind: 'failed', owner, reason: a.reason ?? `TLSA lookup for ${owner.toString()} failed` };
+    if (a.status !== 'secure') {
+      why = `TLSA records at ${owner.toString()} are ${a.status}`;
+      continue;
+    }
+    if (a.kind === 'answer') {
+      const records = a.records
+        .filter((rr): rr is Rr<TlsaRdata> => isType(rr, RRType.TLSA))
+        .map((rr) => ({
+          usage: rr.data.usage,
+          selector: rr.data.selector,
+          matchingType: rr.data.matchingType,
+          data: rr.data.data,
+        }));
+      if (records.length > 0) return { kind: 'records', base, owner, records };
+    }
+    why = `no TLSA records at ${owner.toString()}`;
+  }
+  return { kind: 'none', reason: why };
+}

@@ -1,0 +1,8 @@
+/**
+ * Public surface of delivery: `deliver()`, `lookupRcpt()`, the per-domain engine and the result
+ * types of DESIGN.md's CLI contract.
+ */
+export { deliver, groupByDomain, lookupRcpt, mergeResults, type Envelope } from './api.ts';
+export { deliverToDomain, toALabels, type DeliverOptions, type DomainJob } from './deliver.ts';
+export type { Transact } from './attempt.ts';
+export * from './types.ts';

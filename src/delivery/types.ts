@@ -1,0 +1,60 @@
+/**
+ * What a delivery (or recipient verification) returns: the outcome, the TLS level of the attempt
+ * that decided it, each attempt with its DNSSEC status, TLSA records and DANE verdict, per-recipient
+ * dispositions and the human transcript — the JSON of DESIGN.md's CLI contract.
+ */
+import type { Proof } from '../dns/dnssec/index.ts';
+import type { Reply } from '../smtp/protocol/index.ts';
+
+/** TLS level of an attempt: DANE-authenticated, PKIX-authenticated, encrypted only, or plaintext. */
+export type TlsLevel = 'dane' | 'pkix' | 'encrypted' | 'none';
+
+export type DaneStatus = 'validated' | 'failed' | 'unusable' | 'none';
+
+export type DeliveryOutcome = 'delivered' | 'bounced' | 'deferred';
+export type VerifyOutcome = 'accepted' | 'rejected' | 'deferred';
+
+export interface ReplyJson {
+  code: number;
+  enhanced: string | null;
+  text: string;
+}
+
+export interface AttemptRecord {
+  mx: string;
+  address: string | null;
+  dnssec: Proof;
+  tlsa: string[];
+  tls: TlsLevel | null;
+  dane: DaneStatus;
+  reply: ReplyJson | null;
+  error: string | null;
+}
+
+export interface RecipientResult {
+  address: string;
+  outcome: DeliveryOutcome | VerifyOutcome;
+  enhanced: string;
+  reason: string;
+  reply: ReplyJson | null;
+}
+
+export interface DeliveryResult {
+  outcome: DeliveryOutcome | VerifyOutcome;
+  /** Enhanced status code of the outcome (RFC 3463). */
+  enhanced: string;
+  /** One line saying why. */
+  reason: string;
+  tls: TlsLevel | null;
+  reply: ReplyJson | null;
+  mx: string | null;
+  address: string | null;
+  attempts: AttemptRecord[];
+  recipients: RecipientResult[];
+  log: string[];
+}
+
+export function replyJson(reply: Reply | undefined): ReplyJson | null {
+  if (reply === undefined) return null;
+  return { code: reply.code, enhanced: reply.enhanced ?? null, text: reply.text };
+}
