@@ -63,8 +63,7 @@ export async function runAttempt(
     `Connecting to ${formatHostPort(input.address, input.port)}${input.dnssec === 'secure' ? ' (DNSSEC)' : ''}`,
   );
   if (p.note !== undefined && opts.plaintext !== true) input.log(p.note);
-  let dane: DaneStatus =
-    p.auth === 'dane' ? 'failed' : p.tlsa === undefined && input.tlsa.length > 0 ? 'unusable' : 'none';
+  let dane: DaneStatus = p.auth === 'dane' ? 'failed' : p.unusableTlsa === true ? 'unusable' : 'none';
   const verifyPeer = (peer: PeerInfo): PeerVerdict => {
     const v = judgePeer(peer, input);
     if (p.auth === 'dane') dane = v.ok ? 'validated' : 'failed';

@@ -57,6 +57,8 @@ export type HostPolicy =
       tlsa?: TlsaRecord[];
       /** The transcript line explaining the choice, when there is one to say. */
       note?: string;
+      /** TLSA records exist but none is usable (RFC 7672 §2.2: TLS without authentication). */
+      unusableTlsa?: boolean;
     };
 
 interface Inputs {
@@ -120,6 +122,7 @@ function danePolicy(i: Inputs): HostPolicy {
         ...REQUIRE,
         ...base,
         note: `DANE: no usable TLSA records for ${i.dane.base} (TLS required, not authenticated)`,
+        unusableTlsa: true,
       };
     }
     return {
