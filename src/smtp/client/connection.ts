@@ -1,0 +1,352 @@
+/**
+ * One SMTP connection: TCP connect (IPv4/IPv6, optional local address), reply reading with a
+ * hard line-length and reply-size cap, writes with back-pressure and per-state timeouts, and
+ * the STARTTLS upgrade with the facts a caller needs to judge the peer (chain, PKIX result).
+ * RFC 5321 §4.5.3.2 (timeouts), RFC 3207 §4.2 (after the 220 the client starts TLS at once),
+ * RFC 6066 §3 (SNI carries a host name, never an IP literal).
+ * Must never: resolve host names (only IP addresses: DNS is the caller's, DNSSEC-validated);
+ * decide whether a certificate is acceptable (it reports facts); keep bytes that arrived before
+ * the TLS handshake (STARTTLS response injection); buffer without bound.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import { ReplyParser, SmtpError, type Reply, type ReplyLimits } from '../protocol/index.ts';
+import { STATES, type State } from './session.ts';
+import { peerInfo, sniName, type PeerInfo } from './tls-peer.ts';
+
+export type { PeerInfo } from './tls-peer.ts';
+
+/** How a connection is opened. */
+export interface ConnectOptions {
+  /** IPv4 or IPv6 address (never a host name). */
+  address: string;
+  port: number;
+  localAddress?: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  limits?: Partial<ReplyLimits>;
+}
+
+/** TLS versions a caller may set as the minimum. */
+export type TlsMinVersion = 'TLSv1' | 'TLSv1.2' | 'TLSv1.3';
+
+/** How STARTTLS is done. */
+export interface StartTlsOptions {
+  /** SNI host name; ignored when it is an IP literal (RFC 6066 §3). */
+  servername?: string;
+  /** Reference name for Node's PKIX host-name check (default: servername, else the address). */
+  verifyHostname?: string;
+  minVersion?: TlsMinVersion;
+  /** Extra PKIX trust anchors (PEM), added to Node's built-in roots. */
+  ca?: readonly string[];
+  timeoutMs: number;
+}
+
+/** Most replies kept unread before the server counts as flooding us. */
+const MAX_QUEUED_REPLIES = 10_000;
+type Waker = () => void;
+
+/** An open SMTP connection. Create with `SmtpConnection.open`. */
+export class SmtpConnection {
+  readonly address: string;
+  readonly port: number;
+  #socket: net.Socket;
+  readonly #limits: Partial<ReplyLimits>;
+  #parser: ReplyParser;
+  #queue: Reply[] = [];
+  #error: SmtpError | undefined;
+  #draining = false;
+  #closing = false;
+  #tls = false;
+  readonly #wakers = new Set<Waker>();
+  readonly #signal: AbortSignal | undefined;
+  readonly #onAbort = (): void => {
+    this.#fail(new SmtpError('SMTP_ERR_ABORTED', 'aborted by the caller'));
+    this.#socket.destroy();
+  };
+
+  private constructor(socket: net.Socket, options: ConnectOptions) {
+    this.address = options.address;
+    this.port = options.port;
+    this.#socket = socket;
+    this.#limits = options.limits ?? {};
+    this.#parser = new ReplyParser(this.#limits);
+    this.#signal = options.signal;
+    this.#attach(socket);
+    this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  /**
+   * Connect over TCP. Rejects with SMTP_ERR_CONNECT, SMTP_ERR_TIMEOUT or SMTP_ERR_ABORTED;
+   * throws SMTP_ERR_ARGUMENT when `address` is not an IP address.
+   */
+  static open(options: ConnectOptions): Promise<SmtpConnection> {
+    if (net.isIP(options.address) === 0) {
+      throw new SmtpError('SMTP_ERR_ARGUMENT', `not an IP address: ${JSON.stringify(options.address)}`);
+    }
+    if (options.signal?.aborted === true) {
+      return Promise.reject(new SmtpError('SMTP_ERR_ABORTED', 'aborted by the caller'));
+    }
+    return new Promise((resolve, reject) => {
+      const where = formatAddress(options.address, options.port);
+      const socket = net.connect({
+        host: options.address,
+        port: options.port,
+        ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
+      });
+      const finish = (err: SmtpError | undefined): void => {
+        clearTimeout(timer);
+        socket.removeListener('error', onError);
+        socket.removeListener('connect', onConnect);
+        options.signal?.removeEventListener('abort', onAbort);
+        if (err === undefined) return;
+        socket.destroy();
+        reject(err);
+      };
+      const onError = (e: NodeJS.ErrnoException): void => {
+        finish(
+          new SmtpError('SMTP_ERR_CONNECT', `cannot connect to ${where}: ${e.code ?? e.message}`, {
+            cause: e,
+          }),
+        );
+      };
+      const onAbort = (): void => {
+        finish(new SmtpError('SMTP_ERR_ABORTED', 'aborted by the caller'));
+      };
+      const onConnect = (): void => {
+        finish(undefined);
+        socket.setNoDelay(true);
+        resolve(new SmtpConnection(socket, options));
+      };
+      const timer = setTimeout(() => {
+        finish(
+          new SmtpError('SMTP_ERR_TIMEOUT', `timed out after ${options.timeoutMs} ms connecting to ${where}`),
+        );
+      }, options.timeoutMs);
+      socket.once('error', onError);
+      socket.once('connect', onConnect);
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** True once the connection broke (closed, reset, garbage, timeout of the socket, abort). */
+  get isBroken(): boolean {
+    return this.#error !== undefined || this.#socket.destroyed;
+  }
+
+  /** True after a successful STARTTLS handshake. */
+  get isTls(): boolean {
+    return this.#tls;
+  }
+
+  /** Read the next reply, waiting at most `timeoutMs` (the replies come in order). */
+  readReply(state: State, timeoutMs: number): Promise<Reply> {
+    return this.#waitFor(state, timeoutMs, () => {
+      const reply = this.#queue.shift();
+      if (reply !== undefined) return reply;
+      if (this.#error !== undefined) throw this.#error;
+      return undefined;
+    });
+  }
+
+  /** A reply that already arrived and was not read yet (e.g. a rejection sent during DATA). */
+  takeReply(): Reply | undefined {
+    return this.#queue.shift();
+  }
+
+  /** Write bytes (a string is sent as UTF-8); waits for 'drain' when the socket buffer is full. */
+  async write(data: string | Uint8Array, state: State, timeoutMs: number): Promise<void> {
+    if (this.#error !== undefined) throw this.#error;
+    if (!this.#socket.write(data)) this.#draining = true;
+    if (!this.#draining) return;
+    await this.#waitFor(state, timeoutMs, () => {
+      if (this.#error !== undefined) throw this.#error;
+      return this.#draining ? undefined : true;
+    });
+  }
+
+  /**
+   * Throw SMTP_ERR_PROTOCOL when the server sent more than we asked for: replies nobody read
+   * yet, or part of one. Called before STARTTLS's handshake (bytes that arrived in plaintext
+   * must never be read as if they came over TLS) and before each lock-step command.
+   */
+  assertNoPendingInput(what: string): void {
+    if (this.#queue.length > 0 || this.#parser.hasPartial) {
+      const err = new SmtpError('SMTP_ERR_PROTOCOL', `server sent unexpected data ${what}`);
+      this.#fail(err);
+      throw err;
+    }
+    if (this.#error !== undefined) throw this.#error;
+  }
+
+  /** Upgrade to TLS after a 220 reply to STARTTLS. Rejects with SMTP_ERR_TLS_HANDSHAKE etc. */
+  async startTls(options: StartTlsOptions): Promise<PeerInfo> {
+    this.assertNoPendingInput('after its reply to STARTTLS');
+    const plain = this.#socket;
+    plain.removeAllListeners('data');
+    const servername = sniName(options.servername);
+    const reference = options.verifyHostname ?? servername ?? this.address;
+    const secure = tls.connect({
+      socket: plain,
+      rejectUnauthorized: false,
+      ...(servername === undefined ? {} : { servername }),
+      ...(options.minVersion === undefined ? {} : { minVersion: options.minVersion }),
+      ...(options.ca === undefined ? {} : { ca: [...tls.rootCertificates, ...options.ca] }),
+      checkServerIdentity: (_host, cert) => tls.checkServerIdentity(reference, cert),
+    });
+    this.#socket = secure;
+    await this.#handshake(secure, options.timeoutMs);
+    this.#tls = true;
+    this.#parser = new ReplyParser(this.#limits);
+    this.#attach(secure);
+    return peerInfo(secure, servername);
+  }
+
+  #handshake(secure: tls.TLSSocket, timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const done = (err?: SmtpError): void => {
+        clearTimeout(timer);
+        this.#wakers.delete(onAbort);
+        secure.removeListener('secureConnect', onSecure);
+        secure.removeListener('error', onError);
+        secure.removeListener('close', onClose);
+        if (err === undefined) resolve();
+        else {
+          secure.on('error', () => undefined);
+          secure.destroy();
+          this.#fail(err);
+          reject(err);
+        }
+      };
+      const onSecure = (): void => {
+        done();
+      };
+      const onError = (e: Error): void => {
+        done(new SmtpError('SMTP_ERR_TLS_HANDSHAKE', `TLS handshake failed: ${oneLine(e)}`, { cause: e }));
+      };
+      const onClose = (): void => {
+        done(
+          new SmtpError('SMTP_ERR_TLS_HANDSHAKE', 'TLS handshake failed: connection closed by the server'),
+        );
+      };
+      const onAbort = (): void => {
+        if (this.#error?.code === 'SMTP_ERR_ABORTED') done(this.#error);
+      };
+      const timer = setTimeout(() => {
+        done(
+          new SmtpError(
+            'SMTP_ERR_TIMEOUT',
+            `timed out after ${timeoutMs} ms ${STATES.TLS_HANDSHAKE.description}`,
+          ),
+        );
+      }, timeoutMs);
+      this.#wakers.add(onAbort);
+      secure.once('secureConnect', onSecure);
+      secure.once('error', onError);
+      secure.once('close', onClose);
+      onAbort();
+    });
+  }
+
+  /** Close gracefully (FIN / TLS close_notify), destroying the socket after `graceMs`. */
+  async close(graceMs = 200): Promise<void> {
+    this.#closing = true;
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+    const socket = this.#socket;
+    if (socket.destroyed) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        socket.destroy();
+      }, graceMs);
+      socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      socket.end();
+    });
+  }
+
+  /** Destroy the connection at once (after a timeout or protocol error). */
+  destroy(): void {
+    this.#closing = true;
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+    this.#socket.destroy();
+  }
+
+  #attach(socket: net.Socket): void {
+    socket.on('data', (chunk: Buffer) => {
+      this.#onData(chunk);
+    });
+    socket.on('drain', () => {
+      this.#draining = false;
+      this.#wake();
+    });
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      this.#fail(
+        new SmtpError('SMTP_ERR_PROTOCOL', `connection lost: ${e.code ?? oneLine(e)}`, { cause: e }),
+      );
+    });
+    socket.on('close', () => {
+      this.#fail(new SmtpError('SMTP_ERR_PROTOCOL', 'connection closed by the server'));
+    });
+  }
+
+  #onData(chunk: Uint8Array): void {
+    if (this.#error !== undefined) return;
+    const { replies, error } = this.#parser.push(chunk);
+    this.#queue.push(...replies);
+    if (error !== undefined) this.#fail(error);
+    else if (this.#queue.length > MAX_QUEUED_REPLIES) {
+      this.#fail(new SmtpError('SMTP_ERR_PROTOCOL', 'server sent too many replies nobody asked for'));
+    }
+    this.#wake();
+  }
+
+  #fail(err: SmtpError): void {
+    if (this.#error !== undefined) return;
+    if (this.#closing && err.code === 'SMTP_ERR_PROTOCOL') return;
+    this.#error = err;
+    this.#wake();
+  }
+
+  #wake(): void {
+    for (const w of [...this.#wakers]) w();
+  }
+
+  #waitFor<T>(state: State, timeoutMs: number, check: () => T | undefined): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const attempt = (): void => {
+        try {
+          const v = check();
+          if (v === undefined) return;
+          done();
+          resolve(v);
+        } catch (e) {
+          done();
+          reject(e instanceof Error ? e : new Error(String(e)));
+        }
+      };
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#wakers.delete(attempt);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(
+          new SmtpError('SMTP_ERR_TIMEOUT', `timed out after ${timeoutMs} ms ${STATES[state].description}`),
+        );
+      }, timeoutMs);
+      this.#wakers.add(attempt);
+      attempt();
+    });
+  }
+}
+
+/** `[address]:port`, as transcripts print it. */
+export function formatAddress(address: string, port: number): string {
+  return `[${address}]:${port}`;
+}
+
+function oneLine(e: Error): string {
+  return e.message.replace(/\s*\n\s*/g, ' ').trim() || e.name;
+}

@@ -1,0 +1,37 @@
+/**
+ * Public surface of smtp/client: `runTransaction` (one SMTP transaction, facts out), the state
+ * table and timeouts, the connection for callers that need raw access, and the event types.
+ */
+export { runTransaction } from './transaction.ts';
+export type {
+  MessageFacts,
+  PeerVerdict,
+  RecipientSpec,
+  SmtpEvent,
+  StartTlsMode,
+  TlsFacts,
+  TransactionFailure,
+  TransactionOptions,
+  TransactionResult,
+} from './types.ts';
+export {
+  SmtpConnection,
+  formatAddress,
+  type ConnectOptions,
+  type PeerInfo,
+  type StartTlsOptions,
+  type TlsMinVersion,
+} from './connection.ts';
+export {
+  DEFAULT_TIMEOUTS,
+  STATES,
+  State,
+  isSuccessIn,
+  resolveTimeouts,
+  timeoutFor,
+  type StateInfo,
+  type Timeouts,
+} from './session.ts';
+export { SmtpChannel, type SmtpChannelMessage } from './events.ts';
+export { BODY_BLOCK_OCTETS } from './message.ts';
+export type { Extensions, Reply, SmtpErrorCode } from '../protocol/index.ts';

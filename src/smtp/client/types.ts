@@ -1,0 +1,128 @@
+/**
+ * The data types of a client transaction: what the caller asks for (`TransactionOptions`),
+ * what it gets back (`TransactionResult`, facts only), the peer verdict a caller's
+ * verifyPeer returns, and the structured transcript events.
+ * RFC 5321 (session), RFC 3207 (STARTTLS), RFC 3461 (DSN parameters), RFC 6531 (SMTPUTF8).
+ * Must never: encode policy (defer / bounce / next MX) — results are facts.
+ */
+import type { Extensions, Reply, SmtpErrorCode } from '../protocol/index.ts';
+import type { PeerInfo, TlsMinVersion } from './connection.ts';
+import type { State, Timeouts } from './session.ts';
+
+/** What the caller's verifyPeer says about the TLS peer. `ok: false` stops the session. */
+export interface PeerVerdict {
+  ok: boolean;
+  /** One-line reason, shown in the failure message when `ok` is false. */
+  reason?: string;
+  /** Anything the caller wants to keep with the result (matched TLSA record, depth, …). */
+  details?: Readonly<Record<string, unknown>>;
+}
+
+/** STARTTLS behaviour: never, when the server offers it, or mandatory. */
+export type StartTlsMode = 'never' | 'if-offered' | 'required';
+
+/** One envelope recipient. */
+export interface RecipientSpec {
+  address: string;
+  /** RFC 3461 parameters (NOTIFY=…, ORCPT=…); sent only when the server offers DSN. */
+  params?: string[];
+}
+
+/** The options of `runTransaction`. */
+export interface TransactionOptions {
+  /** IPv4 or IPv6 address to connect to (never a host name: DNS is the caller's). */
+  address: string;
+  port: number;
+  localAddress?: string;
+  /** EHLO name; HELO is used when EHLO gets a 5xx reply. */
+  helo: string;
+  starttls: StartTlsMode;
+  /** SNI name (not sent when it is an IP literal). */
+  servername?: string;
+  /** Reference name for Node's PKIX host-name check (default: servername, else address). */
+  verifyHostname?: string;
+  minTlsVersion?: TlsMinVersion;
+  /** Extra PKIX roots (PEM) for Node's own check, added to its built-in roots. */
+  ca?: string[];
+  /** Judge the TLS peer; `{ ok: false }` → QUIT and stop. A throw counts as `ok: false`. */
+  verifyPeer?: (peer: PeerInfo) => PeerVerdict | Promise<PeerVerdict>;
+  /** Reverse path; '' for the null reverse path `<>`. */
+  from: string;
+  /** RFC 3461 MAIL parameters (RET=…, ENVID=…); sent only when the server offers DSN. */
+  mailParams?: string[];
+  recipients: RecipientSpec[];
+  /** The message. Absent → recipient verification: no DATA; RSET then QUIT. */
+  message?: Uint8Array | AsyncIterable<Uint8Array>;
+  /** Require SMTPUTF8 even for ASCII addresses (e.g. a message/global body). */
+  smtputf8?: boolean;
+  timeouts?: Partial<Timeouts>;
+  /** Transcript events; a throwing handler is ignored. */
+  onEvent?: (event: SmtpEvent) => void;
+  signal?: AbortSignal;
+}
+
+/** Why a transaction stopped before its natural end. */
+export interface TransactionFailure {
+  code: SmtpErrorCode;
+  /** One line for operators. */
+  message: string;
+  /** The state the session was in. */
+  state: State;
+  /** The server reply that stopped it (SMTP_ERR_REPLY, SMTP_ERR_STARTTLS_REFUSED). */
+  reply?: Reply;
+}
+
+/** What happened with TLS. */
+export interface TlsFacts {
+  used: boolean;
+  protocol?: string;
+  cipher?: string;
+  peer?: PeerInfo;
+  verdict?: PeerVerdict;
+}
+
+/** Facts about the message that was (to be) sent. */
+export interface MessageFacts {
+  /** RFC 1870 size. */
+  size: number;
+  eightBit: boolean;
+}
+
+/** Everything a transaction found out, as facts. */
+export interface TransactionResult {
+  address: string;
+  port: number;
+  /** True once the TCP connection was established. */
+  connected: boolean;
+  greeting?: Reply;
+  /** The last EHLO (or HELO) reply. */
+  hello?: Reply;
+  /** True when EHLO was refused and HELO used. */
+  usedHelo: boolean;
+  /** The extensions in force (after STARTTLS: those of the fresh EHLO). */
+  extensions: Extensions;
+  /** Whether the plaintext EHLO offered STARTTLS. */
+  starttlsOffered: boolean;
+  tls: TlsFacts;
+  /** MAIL parameters actually sent. */
+  mailParams: string[];
+  mail?: Reply;
+  recipients: { address: string; reply?: Reply }[];
+  /** Reply to the DATA command itself (354 on success). */
+  dataStart?: Reply;
+  /** The final reply after the dot. */
+  data?: Reply;
+  quit?: Reply;
+  message?: MessageFacts;
+  failure?: TransactionFailure;
+}
+
+/** Structured transcript events (also published on node:diagnostics_channel). */
+export type SmtpEvent =
+  | { type: 'connect'; address: string; port: number }
+  | { type: 'reply'; state: State; reply: Reply }
+  | { type: 'command'; state: State; line: string }
+  | { type: 'body'; octets: number }
+  | { type: 'tls'; protocol: string; cipher: string; servername?: string }
+  | { type: 'verdict'; verdict: PeerVerdict }
+  | { type: 'error'; code: SmtpErrorCode; message: string; state: State };
