@@ -1,0 +1,357 @@
+/**
+ * An isolated Postfix instance as a receiving MX for interop tests: its own config_directory,
+ * queue_directory, data_directory and log file inside the test's directory; smtpd bound only to
+ * address:port from master.cf; STARTTLS offered (smtpd_tls_security_level = may, RFC 3207) with
+ * the given chain or a fresh self-signed one; every recipient of every domain delivered by
+ * virtual(8) into one Maildir that the test reads back, with a Received: header that records
+ * the TLS protocol. Started with `postfix -c DIR start-fg` (master in the foreground, in its own
+ * process group), stopped with `postfix -c DIR stop`. Needs root, like any Postfix master.
+ * Must never relay mail anywhere (every non-local transport is an error), look up DNS, or touch
+ * /etc/postfix or /var/spool/postfix.
+ */
+import { readFileSync } from 'node:fs';
+import { chown, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InteropError, InteropErrorCode, tailLines } from './errors.ts';
+import { makeSelfSignedCert } from './certs.ts';
+import { assertLoopback, assertPortFree, waitForSmtpBanner } from './net.ts';
+import {
+  isRunning,
+  killProcessGroup,
+  onEmergencyExit,
+  processName,
+  runCommand,
+  sleep,
+  startDaemon,
+  waitUntilReady,
+} from './process.ts';
+import type { Daemon } from './process.ts';
+import { findTool, isRoot } from './tools.ts';
+import { parseMaildirMessage, readMaildir } from './maildir.ts';
+import type { ReceivedMessage } from './maildir.ts';
+
+/** Options of {@link startPostfixReceiver}. */
+export interface PostfixOptions {
+  readonly address: string;
+  readonly port: number;
+  /** myhostname: the name in the greeting and in Received: headers. */
+  readonly hostname: string;
+  /** PEM certificate chain (leaf first); without it a self-signed one for `hostname` is made. */
+  readonly certChainPemFile?: string;
+  /** PEM private key of the chain's leaf (required together with certChainPemFile). */
+  readonly keyFile?: string;
+  /** Offer STARTTLS (default true). */
+  readonly offerStartTls?: boolean;
+  /** The test's directory; the instance lives in a subdirectory of it. */
+  readonly dir: string;
+  /** More main.cf parameters (name → value), applied last. */
+  readonly mainCf?: Readonly<Record<string, string>>;
+  /** Start-up deadline (default 30 s). */
+  readonly timeoutMs?: number;
+}
+
+/** A running Postfix receiver. */
+export interface PostfixReceiver {
+  readonly address: string;
+  readonly port: number;
+  readonly hostname: string;
+  /** The Maildir every message is delivered to. */
+  readonly maildir: string;
+  readonly configDir: string;
+  readonly logFile: string;
+  /** The greeting line(s) smtpd sent when the instance came up. */
+  readonly banner: string;
+  /** Every message delivered so far, oldest first. */
+  readMessages(): Promise<ReceivedMessage[]>;
+  /** Polls until at least `count` messages are delivered (default deadline 15 s). */
+  waitForMessages(count: number, options?: { readonly timeoutMs?: number }): Promise<ReceivedMessage[]>;
+  /** Postfix's log so far. */
+  log(): Promise<string>;
+  /** `postfix stop`, then waits until the master and its children are gone. */
+  stop(): Promise<void>;
+}
+
+interface Account {
+  readonly uid: number;
+  readonly gid: number;
+}
+
+async function postfixAccount(): Promise<Account> {
+  const passwd = await readFile('/etc/passwd', 'utf8');
+  const line = passwd.split('\n').find((l) => l.startsWith('postfix:'));
+  const fields = line?.split(':') ?? [];
+  const uid = Number(fields[2]);
+  const gid = Number(fields[3]);
+  if (line === undefined || !Number.isInteger(uid) || !Number.isInteger(gid)) {
+    throw new InteropError(
+      InteropErrorCode.START_FAILED,
+      'no "postfix" user in /etc/passwd (is postfix installed?)',
+    );
+  }
+  return { uid, gid };
+}
+
+function cfValue(value: string): string {
+  if (/[\n\r]/.test(value))
+    throw new InteropError(InteropErrorCode.BAD_ARGUMENT, `bad main.cf value: ${value}`);
+  return value;
+}
+
+interface Layout {
+  readonly work: string;
+  readonly conf: string;
+  readonly queue: string;
+  readonly data: string;
+  readonly mail: string;
+  readonly log: string;
+}
+
+/** The main.cf text (exported for tests). */
+export function mainCf(
+  options: PostfixOptions,
+  layout: Layout,
+  account: Account,
+  tls?: { cert: string; key: string },
+): string {
+  const v6 = options.address.includes(':');
+  const params: [string, string][] = [
+    ['compatibility_level', '3.6'],
+    ['queue_directory', layout.queue],
+    ['data_directory', layout.data],
+    ['mail_owner', 'postfix'],
+    ['setgid_group', 'postdrop'],
+    ['myhostname', options.hostname],
+    ['myorigin', '$myhostname'],
+    ['mydestination', ''],
+    // inet_interfaces must name a configured interface address; smtpd's own address comes
+    // from master.cf, so this only keeps Postfix from binding anything else.
+    ['inet_interfaces', v6 ? '[::1]' : '127.0.0.1'],
+    ['inet_protocols', v6 ? 'ipv6' : 'ipv4'],
+    ['mynetworks', '127.0.0.0/8 [::1]/128'],
+    ['relayhost', ''],
+    ['relay_domains', ''],
+    ['default_transport', 'error:interop receiver relays nothing'],
+    ['relay_transport', 'error:interop receiver relays nothing'],
+    ['local_transport', 'error:interop receiver has no local delivery'],
+    ['alias_maps', ''],
+    ['alias_database', ''],
+    ['biff', 'no'],
+    ['disable_dns_lookups', 'yes'],
+    ['smtp_dns_support_level', 'disabled'],
+    ['smtpd_peername_lookup', 'no'],
+    ['maillog_file', layout.log],
+    ['maillog_file_prefixes', layout.work],
+    ['virtual_mailbox_domains', 'static:all'],
+    ['virtual_mailbox_base', layout.mail],
+    ['virtual_mailbox_maps', 'static:inbox/'],
+    ['virtual_uid_maps', `static:${account.uid}`],
+    ['virtual_gid_maps', `static:${account.gid}`],
+    ['virtual_minimum_uid', '1'],
+    ['smtpd_banner', '$myhostname ESMTP Postfix (dane-mta interop)'],
+    ['smtpd_relay_restrictions', 'permit_mynetworks, reject_unauth_destination'],
+    ['smtpd_recipient_restrictions', 'permit_mynetworks, reject_unauth_destination'],
+    ['smtpd_tls_security_level', tls === undefined ? 'none' : 'may'],
+    ...(tls === undefined
+      ? []
+      : ([
+          ['smtpd_tls_chain_files', `${tls.key}, ${tls.cert}`],
+          ['smtpd_tls_received_header', 'yes'],
+          ['smtpd_tls_loglevel', '1'],
+        ] as [string, string][])),
+    ...Object.entries(options.mainCf ?? {}),
+  ];
+  return params.map(([k, v]) => `${k} = ${cfValue(v)}`).join('\n') + '\n';
+}
+
+/** The master.cf text: smtpd only on address:port, every service unchrooted (exported for tests). */
+export function masterCf(options: Pick<PostfixOptions, 'address' | 'port'>): string {
+  const host = options.address.includes(':') ? `[${options.address}]` : options.address;
+  return [
+    `${host}:${options.port} inet n - n - - smtpd`,
+    'pickup unix n - n 60 1 pickup',
+    'cleanup unix n - n - 0 cleanup',
+    'qmgr unix n - n 300 1 qmgr',
+    'tlsmgr unix - - n 1000? 1 tlsmgr',
+    'rewrite unix - - n - - trivial-rewrite',
+    'bounce unix - - n - 0 bounce',
+    'defer unix - - n - 0 bounce',
+    'trace unix - - n - 0 bounce',
+    'verify unix - - n - 1 verify',
+    'flush unix n - n 1000? 0 flush',
+    'proxymap unix - - n - - proxymap',
+    'showq unix n - n - - showq',
+    'error unix - - n - - error',
+    'retry unix - - n - - error',
+    'discard unix - - n - - discard',
+    'virtual unix - n n - - virtual',
+    'anvil unix - - n - 1 anvil',
+    'scache unix - - n - 1 scache',
+    'postlog unix-dgram n - n - 1 postlogd',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Postfix prints its diagnostics only to a terminal (or syslog); when a command fails, run it
+ * again under script(1) to get the message for the error.
+ */
+async function postfixDiagnostics(args: readonly string[]): Promise<string> {
+  const postfix = findTool('postfix');
+  if (findTool('script') === undefined || postfix === undefined) return '';
+  const res = await runCommand('script', ['-qec', [postfix, ...args].join(' '), '/dev/null'], {
+    allowFailure: true,
+    timeoutMs: 30_000,
+  });
+  return tailLines(res.stdout + res.stderr);
+}
+
+async function prepareLayout(options: PostfixOptions, account: Account): Promise<Layout> {
+  const work = join(options.dir, `postfix-${options.address}-${options.port}`);
+  const layout = {
+    work,
+    conf: join(work, 'conf'),
+    queue: join(work, 'queue'),
+    data: join(work, 'data'),
+    mail: join(work, 'mail'),
+    log: join(work, 'postfix.log'),
+  };
+  for (const d of [layout.conf, layout.queue, layout.data, layout.mail])
+    await mkdir(d, { recursive: true, mode: 0o755 });
+  await chown(layout.data, account.uid, account.gid);
+  await chown(layout.mail, account.uid, account.gid);
+  return layout;
+}
+
+async function tlsFiles(
+  options: PostfixOptions,
+  work: string,
+): Promise<{ cert: string; key: string } | undefined> {
+  if (options.offerStartTls === false) return undefined;
+  if ((options.certChainPemFile === undefined) !== (options.keyFile === undefined)) {
+    throw new InteropError(InteropErrorCode.BAD_ARGUMENT, 'certChainPemFile and keyFile go together');
+  }
+  if (options.certChainPemFile !== undefined && options.keyFile !== undefined) {
+    return { cert: options.certChainPemFile, key: options.keyFile };
+  }
+  const made = await makeSelfSignedCert({ dir: work, commonName: options.hostname });
+  return { cert: made.certFile, key: made.keyFile };
+}
+
+async function checkConfig(conf: string): Promise<void> {
+  const check = await runCommand('postfix', ['-c', conf, 'check'], { allowFailure: true });
+  if (check.code !== 0) {
+    const why = await postfixDiagnostics(['-c', conf, 'check']);
+    throw new InteropError(
+      InteropErrorCode.START_FAILED,
+      `postfix check failed: ${why || tailLines(check.stderr)}`,
+    );
+  }
+}
+
+/** The PID of the instance's master (from queue/pid/master.pid), if it is running. */
+function masterPid(queue: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(join(queue, 'pid', 'master.pid'), 'utf8').trim());
+    return Number.isInteger(pid) && pid > 1 && isRunning(pid) && processName(pid) === 'master'
+      ? pid
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts `postfix start-fg`. The master calls setsid(), leaving the daemon's process group, so
+ * stopping also waits for the master itself (and kills its group if `postfix stop` did not).
+ */
+function runMaster(layout: Layout, name: string): { daemon: Daemon; stop: () => Promise<void> } {
+  const daemon = startDaemon('postfix', ['-c', layout.conf, 'start-fg'], { name, cwd: layout.work });
+  const killMaster = (): void => {
+    const pid = masterPid(layout.queue);
+    if (pid !== undefined) killProcessGroup(pid);
+  };
+  const forget = onEmergencyExit(killMaster);
+  const stop = async (): Promise<void> => {
+    const pid = masterPid(layout.queue);
+    await runCommand('postfix', ['-c', layout.conf, 'stop'], { allowFailure: true, timeoutMs: 15_000 });
+    await daemon.stop(10_000);
+    const deadline = Date.now() + 10_000;
+    while (pid !== undefined && isRunning(pid) && Date.now() < deadline) await sleep(50);
+    killMaster();
+    forget();
+  };
+  return { daemon, stop };
+}
+
+/** Configures, checks (`postfix check`) and starts an isolated Postfix; resolves after its greeting. */
+export async function startPostfixReceiver(options: PostfixOptions): Promise<PostfixReceiver> {
+  assertLoopback(options.address);
+  if (!isRoot()) throw new InteropError(InteropErrorCode.NOT_ROOT, 'a Postfix instance needs root');
+  const account = await postfixAccount();
+  const layout = await prepareLayout(options, account);
+  const tls = await tlsFiles(options, layout.work);
+  await writeFile(join(layout.conf, 'main.cf'), mainCf(options, layout, account, tls));
+  await writeFile(join(layout.conf, 'master.cf'), masterCf(options));
+  await checkConfig(layout.conf);
+  await assertPortFree(options.address, options.port);
+  // The checks just passed: postfix-script skips its own second round when this file exists.
+  await writeFile(join(layout.queue, 'quick-start'), '');
+  const name = `postfix ${options.address}:${options.port}`;
+  const { daemon, stop } = runMaster(layout, name);
+  let banner = '';
+  const greets = async (): Promise<boolean> => {
+    banner = await waitForSmtpBanner(options.address, options.port, { timeoutMs: 0 });
+    return banner.includes(options.hostname);
+  };
+  try {
+    await waitUntilReady(daemon, greets, { timeoutMs: options.timeoutMs ?? 30_000 });
+  } catch (err) {
+    const log = await readFile(layout.log, 'utf8').catch(() => '');
+    await stop();
+    throw new InteropError(
+      InteropErrorCode.START_FAILED,
+      `${name} did not start: ${tailLines(log + daemon.output())}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  return receiver(options, layout, { name, banner, stop });
+}
+
+function receiver(
+  options: PostfixOptions,
+  layout: Layout,
+  run: { readonly name: string; readonly banner: string; readonly stop: () => Promise<void> },
+): PostfixReceiver {
+  const inbox = join(layout.mail, 'inbox');
+  const readMessages = async (): Promise<ReceivedMessage[]> =>
+    (await readMaildir(inbox)).map((m) => parseMaildirMessage(m.file, m.text));
+  const log = (): Promise<string> => readFile(layout.log, 'utf8').catch(() => '');
+  return {
+    address: options.address,
+    port: options.port,
+    hostname: options.hostname,
+    maildir: inbox,
+    configDir: layout.conf,
+    logFile: layout.log,
+    banner: run.banner,
+    readMessages,
+    waitForMessages: async (count, opts = {}) => {
+      const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
+      for (;;) {
+        const messages = await readMessages();
+        if (messages.length >= count) return messages;
+        if (Date.now() > deadline) {
+          throw new InteropError(
+            InteropErrorCode.TIMEOUT,
+            `${run.name}: ${messages.length} of ${count} messages delivered: ${tailLines(await log(), 4)}`,
+          );
+        }
+        await sleep(100);
+      }
+    },
+    log,
+    stop: run.stop,
+  };
+}
