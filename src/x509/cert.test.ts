@@ -5,9 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { Certificate as AsnCertificate, Extension } from '@peculiar/asn1-x509';
@@ -22,19 +20,12 @@ import {
 } from '../../test/helpers/openssl-pki.ts';
 import { extractSpki, parseCertificate, tryParseCertificate } from './cert.ts';
 import { decodeOid } from './der.ts';
+import { vectorPath } from '../../test/helpers/vectors.ts';
 import { X509Error } from './errors.ts';
 import { decodePemCertificates } from './pem.ts';
 
-/** ../shared/vectors/openssl-danetest (see DESIGN.md), found by walking up from this file. */
-function vectorsDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'shared/vectors/openssl-danetest/danetest.cases.json'))) {
-    if (dirname(dir) === dir) throw new Error('shared/vectors/openssl-danetest not found above this test');
-    dir = dirname(dir);
-  }
-  return join(dir, 'shared/vectors/openssl-danetest');
-}
-const VECTORS = vectorsDir();
+/** OpenSSL's DANE test chains (test/vectors/data/openssl-danetest, a copy of ../shared/vectors). */
+const VECTORS = vectorPath('openssl-danetest');
 const cases = JSON.parse(readFileSync(`${VECTORS}/danetest.cases.json`, 'utf8')) as {
   suites: { tests: { testno: number; chain_der_b64: string[] }[] }[];
 };

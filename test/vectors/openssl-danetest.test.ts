@@ -9,9 +9,9 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { vectorPath } from '../helpers/vectors.ts';
 import { matchesTlsa, verifyDanePeer, type DaneVerdict, type TlsaRecord } from '../../src/dane/index.ts';
 import {
   decodePemCertificates,
@@ -39,19 +39,7 @@ interface Suite {
   tests: VectorTest[];
 }
 
-/** ../shared/vectors/openssl-danetest, found by walking up from this file. */
-function vectorsDir(): string | undefined {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'shared', 'vectors', 'openssl-danetest');
-    if (existsSync(join(candidate, 'danetest.cases.json'))) return candidate;
-    const up = dirname(dir);
-    if (up === dir) return undefined;
-    dir = up;
-  }
-}
-
-const DIR = vectorsDir();
+const DIR: string | undefined = vectorPath('openssl-danetest');
 const suites: Suite[] =
   DIR === undefined
     ? []
