@@ -1,0 +1,128 @@
+/**
+ * Security status in the type (RFC 4033 §5, RFC 4035 §4.3): every answer the validator hands
+ * out is a `Proven<T>` whose `proof` is secure, insecure, bogus or indeterminate, with a reason
+ * and, where one applies, an Extended DNS Error code (RFC 8914 §4). Pure; no I/O.
+ */
+import type { Name } from '../wire/index.ts';
+import { DnssecError } from './errors.ts';
+
+/**
+ * RFC 4035 §4.3: "Secure", "Insecure", "Bogus", "Indeterminate" — the four states a
+ * security-aware resolver can assign to an answer.
+ */
+export type Proof = 'secure' | 'insecure' | 'bogus' | 'indeterminate';
+
+/** A value together with how well it is proven. */
+export interface Proven<T> {
+  readonly value: T;
+  readonly proof: Proof;
+  /** Why the proof is not `secure` (or how it was established), for logs and transcripts. */
+  readonly reason?: string;
+  /** RFC 8914 Extended DNS Error INFO-CODE, when one applies. */
+  readonly ede?: number;
+}
+
+/** Extended DNS Error INFO-CODEs (RFC 8914 §4, RFC 9276 §3.2 / IANA registry). */
+export const Ede = {
+  OTHER: 0,
+  UNSUPPORTED_DNSKEY_ALGORITHM: 1,
+  UNSUPPORTED_DS_DIGEST: 2,
+  STALE_ANSWER: 3,
+  FORGED_ANSWER: 4,
+  DNSSEC_INDETERMINATE: 5,
+  DNSSEC_BOGUS: 6,
+  SIGNATURE_EXPIRED: 7,
+  SIGNATURE_NOT_YET_VALID: 8,
+  DNSKEY_MISSING: 9,
+  RRSIGS_MISSING: 10,
+  NO_ZONE_KEY_BIT_SET: 11,
+  NSEC_MISSING: 12,
+  CACHED_ERROR: 13,
+  NOT_READY: 14,
+  BLOCKED: 15,
+  CENSORED: 16,
+  FILTERED: 17,
+  PROHIBITED: 18,
+  STALE_NXDOMAIN_ANSWER: 19,
+  NOT_AUTHORITATIVE: 20,
+  NOT_SUPPORTED: 21,
+  NO_REACHABLE_AUTHORITY: 22,
+  NETWORK_ERROR: 23,
+  INVALID_DATA: 24,
+  /** RFC 9276 §3.2 / IANA: "Unsupported NSEC3 Iterations Value". */
+  UNSUPPORTED_NSEC3_ITERATIONS: 27,
+} as const;
+export type EdeCode = (typeof Ede)[keyof typeof Ede];
+
+/**
+ * How proofs combine along a chain (a CNAME chain, the links of a chain of trust): the result
+ * is as weak as its weakest link. Order, strongest first: secure, insecure, indeterminate,
+ * bogus — a bogus link makes everything bogus, an indeterminate one (no trust anchor, lookup
+ * failure) beats a proven-insecure one, and only all-secure links give secure.
+ */
+const RANK: Readonly<Record<Proof, number>> = { secure: 0, insecure: 1, indeterminate: 2, bogus: 3 };
+
+/** The weaker of two proofs (see the order above). */
+export function weakest(a: Proof, b: Proof): Proof {
+  return RANK[a] >= RANK[b] ? a : b;
+}
+
+/** The weakest of several proofs; `secure` for none. */
+export function weakestOf(proofs: Iterable<Proof>): Proof {
+  let out: Proof = 'secure';
+  for (const p of proofs) out = weakest(out, p);
+  return out;
+}
+
+/** True when `proof` is at least as strong as `floor` (`secure` ⊒ `insecure` ⊒ …). */
+export function atLeast(proof: Proof, floor: Proof): boolean {
+  return RANK[proof] <= RANK[floor];
+}
+
+/** Build a `Proven` value; reason and EDE are omitted when undefined. */
+export function proven<T>(value: T, proof: Proof, extra: { reason?: string; ede?: number } = {}): Proven<T> {
+  const out: { value: T; proof: Proof; reason?: string; ede?: number } = { value, proof };
+  if (extra.reason !== undefined) out.reason = extra.reason;
+  if (extra.ede !== undefined) out.ede = extra.ede;
+  return out;
+}
+
+/** True when the value is proven secure (DANE code may use it). */
+export function isSecure<T>(p: Proven<T>): boolean {
+  return p.proof === 'secure';
+}
+
+/**
+ * The guard DANE code calls before using a value: returns it when its proof is at least
+ * `floor`, and throws DNSSEC_ERR_NOT_SECURE otherwise (a programming error: callers are meant
+ * to branch on `proof` first).
+ */
+export function requireProof<T>(p: Proven<T>, floor: Proof = 'secure'): T {
+  if (!atLeast(p.proof, floor)) {
+    const why = p.reason === undefined ? '' : `: ${p.reason}`;
+    throw new DnssecError('DNSSEC_ERR_NOT_SECURE', `value is ${p.proof}, ${floor} required${why}`);
+  }
+  return p.value;
+}
+
+/** `requireProof(p, 'secure')`. */
+export function requireSecure<T>(p: Proven<T>): T {
+  return requireProof(p, 'secure');
+}
+
+/**
+ * The outcome of an authenticated-denial proof over NSEC or NSEC3 records that were already
+ * signature-verified: `secure` (proven), `insecure` (only an Opt-Out span or an insecure
+ * delegation covers the name, or NSEC3 iterations above the insecure limit) or `bogus`.
+ */
+export interface DenialProof {
+  status: 'secure' | 'insecure' | 'bogus';
+  reason: string;
+  ede?: number;
+  /** The closest encloser the proof established (NXDOMAIN, wildcard NODATA, NSEC3 proofs). */
+  closestEncloser?: Name;
+  /** For DS denials: true when the name is a delegation point (a zone cut without DS). */
+  zoneCut?: boolean;
+  /** True when an NSEC3 Opt-Out span decided the result (RFC 5155 §9.2). */
+  optOut?: boolean;
+}
