@@ -3,7 +3,7 @@
  * domain, one delivery per domain) and `lookupRcpt()` verifies one recipient without DATA.
  * Both return the result object of DESIGN.md's CLI contract.
  */
-import { parseMailbox } from '../smtp/protocol/index.ts';
+import { parseMailbox, type DsnRequest } from '../smtp/protocol/index.ts';
 import { deliverToDomain, type DeliverOptions, type DomainJob } from './deliver.ts';
 import type { DeliveryResult, RecipientResult } from './types.ts';
 
@@ -11,6 +11,8 @@ export interface Envelope {
   /** Reverse path; '' for the null sender `<>`. */
   from: string;
   to: string[];
+  /** RFC 3461 DSN request, passed through when the server offers DSN. */
+  dsn?: DsnRequest;
 }
 
 /** Group recipients by destination domain (case-insensitively), keeping address-literal targets apart. */
@@ -58,7 +60,10 @@ export async function deliver(
 ): Promise<DeliveryResult> {
   const groups = groupByDomain(envelope.to);
   const results: DeliveryResult[] = [];
-  for (const g of groups) results.push(await deliverToDomain({ ...g, from: envelope.from, message }, opts));
+  for (const g of groups) {
+    const dsn = envelope.dsn === undefined ? {} : { dsn: envelope.dsn };
+    results.push(await deliverToDomain({ ...g, ...dsn, from: envelope.from, message }, opts));
+  }
   return mergeResults(results);
 }
 

@@ -29,6 +29,7 @@ export interface AttemptInput {
   /** All TLSA records of the host as text (for the attempt record). */
   tlsa: string[];
   from: string;
+  mailParams?: string[];
   recipients: RecipientSpec[];
   message?: Uint8Array;
   helo: string;
@@ -84,6 +85,7 @@ export async function runAttempt(
     ...(input.message === undefined ? {} : { message: input.message }),
     verifyPeer,
     from: input.from,
+    ...(input.mailParams === undefined ? {} : { mailParams: input.mailParams }),
     recipients: input.recipients,
   });
   const failure = result.failure;

@@ -26,6 +26,7 @@ import type { Proof } from '../dns/dnssec/index.ts';
 import type { Clock, Random } from '../util/index.ts';
 import { runAttempt, type AttemptOutput, type Transact } from './attempt.ts';
 import type { TransactionOptions } from '../smtp/client/index.ts';
+import { dsnMailParams, dsnRcptParams, type DsnRequest } from '../smtp/protocol/index.ts';
 import { replyJson, type AttemptRecord, type DeliveryResult, type RecipientResult } from './types.ts';
 
 export interface DeliverOptions {
@@ -57,6 +58,8 @@ export interface DomainJob {
   message?: Uint8Array;
   /** Address literal target (`[192.0.2.1]`): connect there directly, no MX, no DANE. */
   literal?: string;
+  /** RFC 3461 DSN request (sent only when the server offers DSN). */
+  dsn?: DsnRequest;
 }
 
 interface Ctx {
@@ -225,7 +228,11 @@ async function attemptWithFallback(
     policy,
     tlsa: plan.tlsa,
     from: ctx.job.from,
-    recipients: ctx.job.recipients.map((address) => ({ address })),
+    recipients: ctx.job.recipients.map((address) => {
+      const params = ctx.job.dsn === undefined ? [] : dsnRcptParams(ctx.job.dsn, address);
+      return params.length === 0 ? { address } : { address, params };
+    }),
+    ...(ctx.job.dsn === undefined ? {} : { mailParams: dsnMailParams(ctx.job.dsn) }),
     helo: o.helo,
     now: () => o.clock.now(),
     transact: o.transact,

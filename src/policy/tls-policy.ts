@@ -90,7 +90,14 @@ export function decideHostPolicy(i: Inputs): HostPolicy {
     case 'optional':
       return { action: 'connect', ...OPTIONAL, ...sni };
     case 'optional_verify':
-      return { action: 'connect', starttls: 'if-offered', auth: 'pkix', plaintextFallback: true, ...sni };
+      return {
+        action: 'connect',
+        starttls: 'if-offered',
+        auth: 'pkix',
+        plaintextFallback: true,
+        minTlsVersion: 'TLSv1.2',
+        ...sni,
+      };
     case 'require':
       return { action: 'connect', ...REQUIRE, ...sni };
     case 'require_verify':

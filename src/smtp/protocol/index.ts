@@ -8,3 +8,4 @@ export * from './command.ts';
 export * from './ehlo.ts';
 export * from './dot-stuff.ts';
 export * from './address.ts';
+export * from './dsn.ts';
