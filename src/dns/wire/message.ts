@@ -104,6 +104,11 @@ function encodeFlags(f: Flags, rcode: number): number {
 
 /** Decode a whole message; any malformation is a WireError with its offset. */
 export function decodeMessage(bytes: Uint8Array): Message {
+  // RFC 1035 §4.2.2: "The message is prefixed with a two byte length field which gives the
+  // message length" — so no DNS message is longer than 65535 octets.
+  if (bytes.length > 0xffff) {
+    throw new WireError('DNS_ERR_TOO_BIG', `message of ${bytes.length} octets (limit 65535)`, 0xffff);
+  }
   const r = new Reader(bytes);
   const id = r.u16('message ID');
   const { flags, rcode: low } = decodeFlags(r.u16('flags'));
@@ -113,26 +118,15 @@ export function decodeMessage(bytes: Uint8Array): Message {
     questions.push({ name: r.name('question name'), type: r.u16('QTYPE'), class: r.u16('QCLASS') });
   }
   const sections: Rr[][] = [[], [], []];
-  for (let s = 0; s < 3; s++) {
+  for (let s = 0; s < 2; s++) {
     for (let i = 0; i < (counts[s + 1] as number); i++) (sections[s] as Rr[]).push(readRr(r));
   }
+  const opt = readAdditional(r, counts[3], sections[2] as Rr[]);
   if (r.remaining !== 0)
     throw new WireError('DNS_ERR_TRAILING', `${r.remaining} octets after the last record`, r.offset);
-  const [answers, authorities, allAdditional] = sections as [Rr[], Rr[], Rr[]];
-  const opts = allAdditional.filter((rr) => rr.type === RRType.OPT);
-  if (opts.length > 1) throw new WireError('DNS_ERR_BAD_RDATA', 'more than one OPT record');
-  const msg: Message = {
-    id,
-    flags,
-    rcode: low,
-    questions,
-    answers,
-    authorities,
-    additionals: allAdditional.filter((rr) => rr.type !== RRType.OPT),
-  };
-  const opt = opts[0];
+  const [answers, authorities, additionals] = sections as [Rr[], Rr[], Rr[]];
+  const msg: Message = { id, flags, rcode: low, questions, answers, authorities, additionals };
   if (opt !== undefined) {
-    if (!opt.name.isRoot) throw new WireError('DNS_ERR_BAD_RDATA', 'OPT record owner is not the root');
     msg.rcode = ((opt.ttl >>> 24) << 4) | low;
     msg.edns = {
       udpSize: opt.class,
@@ -142,6 +136,27 @@ export function decodeMessage(bytes: Uint8Array): Message {
     };
   }
   return msg;
+}
+
+/**
+ * Read the additional section into `out`, lifting out the OPT pseudo-record (RFC 6891 §6.1.1:
+ * "If a query message with more than one OPT RR is received, a FORMERR (RCODE=1) MUST be
+ * returned"; its owner "MUST be 0 (root domain)"). Errors carry the offending record's offset.
+ */
+function readAdditional(r: Reader, count: number, out: Rr[]): Rr | undefined {
+  let opt: Rr | undefined;
+  for (let i = 0; i < count; i++) {
+    const at = r.offset;
+    const rr = readRr(r);
+    if (rr.type !== RRType.OPT) {
+      out.push(rr);
+      continue;
+    }
+    if (opt !== undefined) throw new WireError('DNS_ERR_BAD_RDATA', 'more than one OPT record', at);
+    if (!rr.name.isRoot) throw new WireError('DNS_ERR_BAD_RDATA', 'OPT record owner is not the root', at);
+    opt = rr;
+  }
+  return opt;
 }
 
 /** Encode a message with name compression. */

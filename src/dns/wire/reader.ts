@@ -10,17 +10,21 @@ import { Name } from './name.ts';
 const MAX_HOPS = 64;
 
 export class Reader {
-  /** The whole message (compression pointers refer to it). */
+  /**
+   * The reader's private copy of the whole message (compression pointers refer to it). Octets
+   * handed out by `bytes()`, `rest()` and `name()` are views into this copy, so decoded records
+   * never alias the caller's buffer, and decoding allocates one backing store per message.
+   */
   readonly buf: Uint8Array;
   #pos: number;
   #end: number;
-  readonly #view: DataView;
+  #pointers = 0;
 
   constructor(buf: Uint8Array, offset = 0, end = buf.length) {
-    this.buf = buf;
+    // One copy into a plain Uint8Array (a Buffer's subarray would build Buffers, which is slower).
+    this.buf = new Uint8Array(buf);
     this.#pos = offset;
     this.#end = Math.min(end, buf.length);
-    this.#view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   /** Current offset in the message. */
@@ -38,6 +42,11 @@ export class Reader {
     return this.#end;
   }
 
+  /** How many compression pointers `name()` has followed so far (to tell compressed rdata). */
+  get pointersFollowed(): number {
+    return this.#pointers;
+  }
+
   #need(n: number, what: string): void {
     if (this.#pos + n > this.#end) {
       throw new WireError(
@@ -50,24 +59,29 @@ export class Reader {
 
   u8(what = 'an 8-bit field'): number {
     this.#need(1, what);
-    return this.#view.getUint8(this.#pos++);
+    return this.buf[this.#pos++] as number;
   }
 
   u16(what = 'a 16-bit field'): number {
     this.#need(2, what);
-    const v = this.#view.getUint16(this.#pos);
-    this.#pos += 2;
-    return v;
+    const b = this.buf;
+    const p = this.#pos;
+    this.#pos = p + 2;
+    return ((b[p] as number) << 8) | (b[p + 1] as number);
   }
 
   u32(what = 'a 32-bit field'): number {
     this.#need(4, what);
-    const v = this.#view.getUint32(this.#pos);
-    this.#pos += 4;
-    return v;
+    const b = this.buf;
+    const p = this.#pos;
+    this.#pos = p + 4;
+    return (
+      (b[p] as number) * 0x1000000 +
+      (((b[p + 1] as number) << 16) | ((b[p + 2] as number) << 8) | (b[p + 3] as number))
+    );
   }
 
-  /** `n` octets (a view into the message — copy before mutating). */
+  /** `n` octets: a view into the reader's copy of the message (shared; copy before mutating). */
   bytes(n: number, what = 'data'): Uint8Array {
     this.#need(n, what);
     const out = this.buf.subarray(this.#pos, this.#pos + n);
@@ -82,16 +96,23 @@ export class Reader {
 
   /**
    * Run `fn` on a window of `length` octets starting here; `fn` must consume it exactly
-   * (rdata is never allowed to over- or under-run its RDLENGTH).
+   * (rdata is never allowed to over- or under-run its RDLENGTH). The window narrows this reader
+   * for the duration of `fn` (no copy); offsets stay those of the whole message.
    */
   window<T>(length: number, what: string, fn: (r: Reader) => T): T {
     this.#need(length, what);
-    const sub = new Reader(this.buf, this.#pos, this.#pos + length);
-    const value = fn(sub);
-    if (sub.remaining !== 0) {
-      throw new WireError('DNS_ERR_TRAILING', `${sub.remaining} unused octets in ${what}`, sub.offset);
+    const outer = this.#end;
+    const end = this.#pos + length;
+    this.#end = end;
+    let value: T;
+    try {
+      value = fn(this);
+    } finally {
+      this.#end = outer;
     }
-    this.#pos += length;
+    if (this.#pos !== end) {
+      throw new WireError('DNS_ERR_TRAILING', `${end - this.#pos} unused octets in ${what}`, this.#pos);
+    }
     return value;
   }
 
@@ -116,6 +137,7 @@ export class Reader {
         if (++hops > MAX_HOPS) throw new WireError('DNS_ERR_POINTER_LOOP', `${what}: too many pointers`, pos);
         if (!jumped) this.#pos = pos + 2;
         jumped = true;
+        this.#pointers++;
         limit = target;
         pos = target;
         end = this.buf.length;
@@ -130,7 +152,7 @@ export class Reader {
       if (total > 255) throw new WireError('DNS_ERR_NAME_TOO_LONG', `${what} is over 255 octets`, pos);
       if (pos + 1 + len > end)
         throw new WireError('DNS_ERR_TRUNCATED', `${what}: label runs past the data`, pos);
-      labels.push(this.buf.slice(pos + 1, pos + 1 + len));
+      labels.push(this.buf.subarray(pos + 1, pos + 1 + len));
       pos += 1 + len;
     }
     return new Name(labels);

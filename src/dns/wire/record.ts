@@ -42,8 +42,8 @@ export function encodeRdata(type: number, data: Rdata, opts: Partial<NameOptions
 /** Decode rdata octets of `type` (for generic `\#` text and tests). */
 export function decodeRdata(type: number, bytes: Uint8Array): Rdata {
   const codec = codecFor(type);
-  if (codec === undefined) return { bytes: bytes.slice() };
   const r = new Reader(bytes);
+  if (codec === undefined) return { bytes: r.rest() };
   return r.window(bytes.length, 'rdata', (sub) => codec.decode(sub)) as Rdata;
 }
 
@@ -74,11 +74,16 @@ export function readRr(r: Reader): Rr {
   const length = r.u16('RDLENGTH');
   const start = r.offset;
   const codec = codecFor(type);
-  const data = r.window(length, 'rdata', (sub) =>
-    codec === undefined ? { bytes: sub.rest().slice() } : codec.decode(sub),
-  ) as Rdata;
+  if (codec === undefined) {
+    const bytes = r.bytes(length, 'rdata');
+    return { name, type, class: cls, ttl, data: { bytes }, rdata: bytes };
+  }
+  const pointers = r.pointersFollowed;
+  const data = r.window(length, 'rdata', (sub) => codec.decode(sub)) as Rdata;
+  // Uncompressed rdata is already the raw form; only rdata whose names were compressed (RFC 1035
+  // §4.1.4) is re-encoded without pointers.
   const rdata =
-    codec !== undefined && codec.hasNames ? encodeRdata(type, data) : r.buf.slice(start, start + length);
+    r.pointersFollowed === pointers ? r.buf.subarray(start, start + length) : encodeRdata(type, data);
   return { name, type, class: cls, ttl, data, rdata };
 }
 

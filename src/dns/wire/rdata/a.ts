@@ -27,7 +27,8 @@ export const aCodec: RdataCodec<ARdata> = {
   hasNames: false,
   compressible: false,
   decode(r) {
-    return { address: Array.from(r.bytes(4, 'an IPv4 address')).join('.') };
+    const b = r.bytes(4, 'an IPv4 address');
+    return { address: `${b[0] as number}.${b[1] as number}.${b[2] as number}.${b[3] as number}` };
   },
   encode(w, data) {
     const b = parseIPv4(data.address);

@@ -21,7 +21,7 @@ export const caaCodec: RdataCodec<CaaRdata> = {
     const tag = String.fromCharCode(...tagBytes);
     if (!/^[A-Za-z0-9]+$/.test(tag))
       throw new WireError('DNS_ERR_BAD_RDATA', 'CAA tag is not alphanumeric', r.offset);
-    return { flags, tag, value: r.rest().slice() };
+    return { flags, tag, value: r.rest() };
   },
   encode(w, d) {
     w.u8(d.flags);

@@ -55,3 +55,40 @@ export function base64ToBytes(text: string, what: string): Uint8Array {
     throw new WireError('DNS_ERR_BAD_TEXT', `${what} is not valid base64`);
   }
 }
+
+/** DNSSEC algorithm mnemonics (RFC 4034 Appendix A.1 and the IANA registry). */
+const ALGORITHM_MNEMONICS: Readonly<Record<string, number>> = {
+  RSAMD5: 1,
+  DH: 2,
+  DSA: 3,
+  RSASHA1: 5,
+  'DSA-NSEC3-SHA1': 6,
+  'RSASHA1-NSEC3-SHA1': 7,
+  RSASHA256: 8,
+  RSASHA512: 10,
+  'ECC-GOST': 12,
+  ECDSAP256SHA256: 13,
+  ECDSAP384SHA384: 14,
+  ED25519: 15,
+  ED448: 16,
+  INDIRECT: 252,
+  PRIVATEDNS: 253,
+  PRIVATEOID: 254,
+};
+
+/**
+ * Read a DNSSEC algorithm field. RFC 4034 §2.2, §3.2 and §5.3: "The Algorithm field MUST be
+ * represented either as an unsigned decimal integer or as an algorithm mnemonic".
+ */
+export function parseAlgorithm(t: TokenStream, what: string): number {
+  const text = t.text(what);
+  if (/^\d+$/.test(text)) {
+    const v = Number(text);
+    if (v > 0xff) throw new WireError('DNS_ERR_BAD_TEXT', `${what} ${text} is over 255`);
+    return v;
+  }
+  const v = ALGORITHM_MNEMONICS[text.toUpperCase()];
+  if (v === undefined)
+    throw new WireError('DNS_ERR_BAD_TEXT', `${what} '${text}' is not a number or mnemonic`);
+  return v;
+}

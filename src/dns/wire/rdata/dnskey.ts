@@ -1,6 +1,6 @@
 /** DNSKEY (RFC 4034 §2): flags (ZONE 256, SEP 1, REVOKE 128 per RFC 5011), protocol 3, key. */
 import { toBase64 } from '../../../util/index.ts';
-import { base64ToBytes, type RdataCodec } from './codec.ts';
+import { base64ToBytes, parseAlgorithm, type RdataCodec } from './codec.ts';
 
 export interface DnskeyRdata {
   flags: number;
@@ -20,7 +20,7 @@ export const dnskeyCodec: RdataCodec<DnskeyRdata> = {
     const flags = r.u16('DNSKEY flags');
     const protocol = r.u8('DNSKEY protocol');
     const algorithm = r.u8('DNSKEY algorithm');
-    return { flags, protocol, algorithm, publicKey: r.rest().slice() };
+    return { flags, protocol, algorithm, publicKey: r.rest() };
   },
   encode(w, d) {
     w.u16(d.flags);
@@ -31,7 +31,7 @@ export const dnskeyCodec: RdataCodec<DnskeyRdata> = {
   parse(t) {
     const flags = t.int('DNSKEY flags', 0xffff);
     const protocol = t.int('DNSKEY protocol', 0xff);
-    const algorithm = t.int('DNSKEY algorithm', 0xff);
+    const algorithm = parseAlgorithm(t, 'DNSKEY algorithm');
     const publicKey = base64ToBytes(t.restJoined('DNSKEY public key'), 'DNSKEY public key');
     return { flags, protocol, algorithm, publicKey };
   },

@@ -1,7 +1,7 @@
 /** DS (RFC 4034 §5): key tag, algorithm, digest type and digest of a child zone's DNSKEY. */
 import { toHex } from '../../../util/index.ts';
 import { WireError } from '../errors.ts';
-import { hexToBytes, type RdataCodec } from './codec.ts';
+import { hexToBytes, parseAlgorithm, type RdataCodec } from './codec.ts';
 
 export interface DsRdata {
   keyTag: number;
@@ -18,7 +18,7 @@ export const dsCodec: RdataCodec<DsRdata> = {
     const keyTag = r.u16('DS key tag');
     const algorithm = r.u8('DS algorithm');
     const digestType = r.u8('DS digest type');
-    return { keyTag, algorithm, digestType, digest: r.rest().slice() };
+    return { keyTag, algorithm, digestType, digest: r.rest() };
   },
   encode(w, d) {
     w.u16(d.keyTag);
@@ -28,7 +28,7 @@ export const dsCodec: RdataCodec<DsRdata> = {
   },
   parse(t) {
     const keyTag = t.int('DS key tag', 0xffff);
-    const algorithm = t.int('DS algorithm', 0xff);
+    const algorithm = parseAlgorithm(t, 'DS algorithm');
     const digestType = t.int('DS digest type', 0xff);
     const digest = hexToBytes(t.restJoined('DS digest'), 'DS digest');
     if (digest.length === 0) throw new WireError('DNS_ERR_BAD_TEXT', 'empty DS digest');

@@ -29,7 +29,9 @@ export const nsecCodec: RdataCodec<NsecRdata> = {
     return { nextName, ...readTypeBitmap(r) };
   },
   encode(w, d, opts) {
-    writeRdataName(w, d.nextName, false, opts);
+    // RFC 6840 §5.1: "DNS names in the RDATA section of NSEC resource records are not converted
+    // to lowercase." So the canonical (lowercase) encoding keeps the next name as it is.
+    writeRdataName(w, d.nextName, false, { ...opts, lowercase: false });
     w.bytes(d.bitmap);
   },
   parse(t) {

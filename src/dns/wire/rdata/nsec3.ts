@@ -87,10 +87,10 @@ export const nsec3Codec: RdataCodec<Nsec3Rdata> = {
     const hashAlgorithm = r.u8('NSEC3 hash algorithm');
     const flags = r.u8('NSEC3 flags');
     const iterations = r.u16('NSEC3 iterations');
-    const salt = r.bytes(r.u8('NSEC3 salt length'), 'NSEC3 salt').slice();
+    const salt = r.bytes(r.u8('NSEC3 salt length'), 'NSEC3 salt');
     const hashLen = r.u8('NSEC3 hash length');
     if (hashLen === 0) throw new WireError('DNS_ERR_BAD_RDATA', 'NSEC3 next hash is empty', r.offset);
-    const nextHashed = r.bytes(hashLen, 'NSEC3 next hash').slice();
+    const nextHashed = r.bytes(hashLen, 'NSEC3 next hash');
     return { hashAlgorithm, flags, iterations, salt, nextHashed, ...readTypeBitmap(r) };
   },
   encode(w, d) {
@@ -131,7 +131,7 @@ export const nsec3ParamCodec: RdataCodec<Nsec3ParamRdata> = {
     const hashAlgorithm = r.u8('NSEC3PARAM hash algorithm');
     const flags = r.u8('NSEC3PARAM flags');
     const iterations = r.u16('NSEC3PARAM iterations');
-    const salt = r.bytes(r.u8('NSEC3PARAM salt length'), 'NSEC3PARAM salt').slice();
+    const salt = r.bytes(r.u8('NSEC3PARAM salt length'), 'NSEC3PARAM salt');
     return { hashAlgorithm, flags, iterations, salt };
   },
   encode(w, d) {

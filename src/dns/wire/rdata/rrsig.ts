@@ -7,7 +7,7 @@ import { WireError } from '../errors.ts';
 import type { Name } from '../name.ts';
 import type { TokenStream } from '../text.ts';
 import { typeFromString, typeToString } from '../types.ts';
-import { base64ToBytes, writeRdataName, type RdataCodec } from './codec.ts';
+import { base64ToBytes, parseAlgorithm, writeRdataName, type RdataCodec } from './codec.ts';
 
 export interface RrsigRdata {
   typeCovered: number;
@@ -61,7 +61,7 @@ export const rrsigCodec: RdataCodec<RrsigRdata> = {
       inception: r.u32('RRSIG inception'),
       keyTag: r.u16('RRSIG key tag'),
       signerName: r.name('RRSIG signer name'),
-      signature: r.rest().slice(),
+      signature: r.rest(),
     };
   },
   encode(w, d, opts) {
@@ -81,7 +81,7 @@ export const rrsigCodec: RdataCodec<RrsigRdata> = {
     if (typeCovered === undefined) throw new WireError('DNS_ERR_BAD_TEXT', `unknown type '${covered}'`);
     return {
       typeCovered,
-      algorithm: t.int('RRSIG algorithm', 0xff),
+      algorithm: parseAlgorithm(t, 'RRSIG algorithm'),
       labels: t.int('RRSIG labels', 0xff),
       originalTtl: t.int('RRSIG original TTL', 0xffffffff),
       expiration: parseTime(t, 'RRSIG expiration'),

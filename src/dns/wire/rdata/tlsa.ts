@@ -26,7 +26,7 @@ export const tlsaCodec: RdataCodec<TlsaRdata> = {
     const usage = r.u8('TLSA usage');
     const selector = r.u8('TLSA selector');
     const matchingType = r.u8('TLSA matching type');
-    return { usage, selector, matchingType, data: r.rest().slice() };
+    return { usage, selector, matchingType, data: r.rest() };
   },
   encode(w, d) {
     w.u8(d.usage);

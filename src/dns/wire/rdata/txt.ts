@@ -25,7 +25,7 @@ export const txtCodec: RdataCodec<TxtRdata> = {
   decode(r) {
     const strings: Uint8Array[] = [];
     if (r.remaining === 0) throw new WireError('DNS_ERR_BAD_RDATA', 'empty TXT rdata', r.offset);
-    while (r.remaining > 0) strings.push(r.bytes(r.u8('TXT length'), 'TXT string').slice());
+    while (r.remaining > 0) strings.push(r.bytes(r.u8('TXT length'), 'TXT string'));
     return { strings };
   },
   encode(w, d) {
@@ -49,8 +49,8 @@ export const hinfoCodec: RdataCodec<HinfoRdata> = {
   hasNames: false,
   compressible: false,
   decode(r) {
-    const cpu = r.bytes(r.u8('HINFO CPU length'), 'HINFO CPU').slice();
-    const os = r.bytes(r.u8('HINFO OS length'), 'HINFO OS').slice();
+    const cpu = r.bytes(r.u8('HINFO CPU length'), 'HINFO CPU');
+    const os = r.bytes(r.u8('HINFO OS length'), 'HINFO OS');
     return { cpu, os };
   },
   encode(w, d) {

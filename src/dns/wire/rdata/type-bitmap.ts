@@ -25,7 +25,7 @@ export function readTypeBitmap(r: Reader): { types: number[]; bitmap: Uint8Array
       for (let b = 0; b < 8; b++) if ((octet & (0x80 >> b)) !== 0) types.push(window * 256 + i * 8 + b);
     }
   }
-  return { types, bitmap: r.buf.slice(start, r.offset) };
+  return { types, bitmap: r.buf.subarray(start, r.offset) };
 }
 
 /** Encode a list of types (any order, duplicates ignored) as a canonical type bitmap. */
