@@ -11,7 +11,16 @@ import type { DeliverOptions, DeliveryResult } from '../delivery/index.ts';
 import { INSECURE_MX_POLICIES, isInsecureMxPolicy, isTlsMode, TLS_MODES } from '../policy/index.ts';
 import { runTransaction } from '../smtp/client/index.ts';
 import { cryptoRandom, describeError, ExitCode, systemClock } from '../util/index.ts';
-import { ConfigError, intOpt, stringOpt, stringsOpt, UsageError, type CommandIo, type OptionSpec, type ParsedArgs } from './command.ts';
+import {
+  ConfigError,
+  intOpt,
+  stringOpt,
+  stringsOpt,
+  UsageError,
+  type CommandIo,
+  type OptionSpec,
+  type ParsedArgs,
+} from './command.ts';
 
 export const DELIVERY_OPTIONS: Record<string, OptionSpec> = {
   tls: { type: 'string', arg: 'MODE', help: `TLS mode: ${TLS_MODES.join(', ')} (default dane)` },
@@ -28,19 +37,26 @@ export const DELIVERY_OPTIONS: Record<string, OptionSpec> = {
 };
 
 /** Build DeliverOptions from the flags; throws UsageError / ConfigError with one line. */
-export function deliveryOptionsFromArgs(args: ParsedArgs, resolver: DaneResolver, io: CommandIo): DeliverOptions {
+export function deliveryOptionsFromArgs(
+  args: ParsedArgs,
+  resolver: DaneResolver,
+  io: CommandIo,
+): DeliverOptions {
   const tls = stringOpt(args, 'tls') ?? 'dane';
   if (!isTlsMode(tls)) throw new UsageError(`--tls: unknown mode '${tls}' (one of ${TLS_MODES.join(', ')})`);
   const insecureMx = stringOpt(args, 'insecure-mx') ?? 'dane';
   if (!isInsecureMxPolicy(insecureMx)) {
-    throw new UsageError(`--insecure-mx: unknown policy '${insecureMx}' (one of ${INSECURE_MX_POLICIES.join(', ')})`);
+    throw new UsageError(
+      `--insecure-mx: unknown policy '${insecureMx}' (one of ${INSECURE_MX_POLICIES.join(', ')})`,
+    );
   }
   const helo = stringOpt(args, 'helo') ?? hostname();
   if (!/^[A-Za-z0-9.-]+$/.test(helo) && !/^\[[0-9A-Fa-f:.]+\]$/.test(helo)) {
     throw new UsageError(`--helo: '${helo}' is not a host name or address literal`);
   }
   const source = stringOpt(args, 'source');
-  if (source !== undefined && isIP(source) === 0) throw new UsageError(`--source: '${source}' is not an IP address`);
+  if (source !== undefined && isIP(source) === 0)
+    throw new UsageError(`--source: '${source}' is not an IP address`);
   const ca = stringsOpt(args, 'ca').map((file) => {
     try {
       const pem = readFileSync(file, 'utf8');
@@ -71,7 +87,20 @@ export function deliveryOptionsFromArgs(args: ParsedArgs, resolver: DaneResolver
 
 /** Every SMTP wait capped at `ms` (`--timeout`). */
 function smtpTimeouts(ms: number): NonNullable<DeliverOptions['timeouts']> {
-  const keys = ['connect', 'greeting', 'ehlo', 'starttls', 'tlsHandshake', 'mail', 'rcpt', 'data', 'dataBlock', 'dataDone', 'rset', 'quit'] as const;
+  const keys = [
+    'connect',
+    'greeting',
+    'ehlo',
+    'starttls',
+    'tlsHandshake',
+    'mail',
+    'rcpt',
+    'data',
+    'dataBlock',
+    'dataDone',
+    'rset',
+    'quit',
+  ] as const;
   return Object.fromEntries(keys.map((k) => [k, ms]));
 }
 
@@ -88,8 +117,14 @@ export function printResult(result: DeliveryResult, args: ParsedArgs, io: Comman
     io.stdout(`${JSON.stringify(result, null, 2)}\n`);
     return;
   }
-  const where = result.mx === null ? '' : ` (${result.mx}${result.address === null ? '' : ` [${result.address}]`}, TLS: ${result.tls ?? 'none'})`;
-  const reply = result.reply === null ? result.reason : `${result.reply.code} ${result.reply.enhanced ?? ''} ${result.reply.text}`.replace(/\s+/g, ' ');
+  const where =
+    result.mx === null
+      ? ''
+      : ` (${result.mx}${result.address === null ? '' : ` [${result.address}]`}, TLS: ${result.tls ?? 'none'})`;
+  const reply =
+    result.reply === null
+      ? result.reason
+      : `${result.reply.code} ${result.reply.enhanced ?? ''} ${result.reply.text}`.replace(/\s+/g, ' ');
   io.stdout(`${result.outcome}: ${reply}${where}\n`);
   if (result.recipients.length > 1) {
     for (const r of result.recipients) io.stdout(`  ${r.address}: ${r.outcome} ${r.enhanced} ${r.reason}\n`);

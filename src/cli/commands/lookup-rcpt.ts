@@ -35,7 +35,7 @@ export const lookupRcptCommand: Command = {
     const from = stringOpt(args, 'from') ?? '';
     try {
       parseMailbox(address);
-      parsePath(from === '' ? '<>' : from, { allowNull: true });
+      parsePath(from, { allowNull: true });
     } catch (e) {
       throw new UsageError(describeError(e));
     }

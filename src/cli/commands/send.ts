@@ -75,7 +75,7 @@ function checkAddresses(args: ParsedArgs): { from: string; to: string[] } {
   const to = stringsOpt(args, 'to');
   if (to.length === 0) throw new UsageError('missing --to ADDRESS');
   try {
-    parsePath(from === '' ? '<>' : from, { allowNull: true });
+    parsePath(from, { allowNull: true });
     for (const t of to) parseMailbox(t);
   } catch (e) {
     throw new UsageError(describeError(e));
