@@ -81,7 +81,13 @@ export function deliveryOptionsFromArgs(
     ...(source === undefined ? {} : { localAddress: source }),
     ...(ca.length === 0 ? {} : { ca }),
     ...(cap === undefined ? {} : { timeouts: smtpTimeouts(cap) }),
-    ...(json ? {} : { onLog: (line: string) => io.stdout(`${line}\n`) }),
+    ...(json
+      ? {}
+      : {
+          onLog: (line: string) => {
+            io.stdout(`${line}\n`);
+          },
+        }),
   };
 }
 
