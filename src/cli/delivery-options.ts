@@ -123,10 +123,9 @@ export function printResult(result: DeliveryResult, args: ParsedArgs, io: Comman
     io.stdout(`${JSON.stringify(result, null, 2)}\n`);
     return;
   }
+  const tls = result.tls === null ? '' : `, TLS: ${result.tls}`;
   const where =
-    result.mx === null
-      ? ''
-      : ` (${result.mx}${result.address === null ? '' : ` [${result.address}]`}, TLS: ${result.tls ?? 'none'})`;
+    result.mx === null ? '' : ` (${result.mx}${result.address === null ? '' : ` [${result.address}]`}${tls})`;
   const reply =
     result.reply === null
       ? result.reason

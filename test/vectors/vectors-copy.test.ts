@@ -28,7 +28,10 @@ test('test/vectors/data is a verbatim copy of ../shared/vectors', (t) => {
   const want = files(original);
   assert.deepEqual(files(copy), want);
   for (const f of want) {
-    assert.ok(readFileSync(join(copy, f)).equals(readFileSync(join(original, f))), `${f} differs from the original`);
+    assert.ok(
+      readFileSync(join(copy, f)).equals(readFileSync(join(original, f))),
+      `${f} differs from the original`,
+    );
   }
   console.log(`vectors copy: ${want.length} files identical to ${original}`);
 });

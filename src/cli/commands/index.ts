@@ -1,4 +1,15 @@
 /** The command table: one entry per sub-command, in the order --help lists them. */
 import type { Command } from '../command.ts';
+import { demoCommand } from './demo.ts';
+import { labCommand } from './lab.ts';
+import { lookupRcptCommand } from './lookup-rcpt.ts';
+import { resolveCommand } from './resolve.ts';
+import { sendCommand } from './send.ts';
 
-export const COMMANDS: readonly Command[] = [];
+export const COMMANDS: readonly Command[] = [
+  resolveCommand,
+  sendCommand,
+  lookupRcptCommand,
+  labCommand,
+  demoCommand,
+];
