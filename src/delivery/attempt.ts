@@ -161,7 +161,7 @@ function failureLine(code: string, message: string, mx: string): string {
     case 'SMTP_ERR_TLS_HANDSHAKE':
       return `TLS handshake failed: ${message}`;
     case 'SMTP_ERR_PEER_REJECTED':
-      return `Disconnected: ${message}`;
+      return `Disconnected from ${mx} before MAIL FROM: nothing was sent to it`;
     default:
       return `Error: ${message}`;
   }
