@@ -135,7 +135,7 @@ function judgePeer(peer: PeerInfo, input: AttemptInput): PeerVerdict {
     : `X.509 error: ${describeX509Error(peer.authorizationError ?? 'UNABLE_TO_VERIFY_LEAF_SIGNATURE')}`;
   if (p.auth === 'dane') {
     const v = verifyDanePeer(peer.chain, p.tlsa ?? [], {
-      referenceNames: [p.servername, input.mx],
+      referenceNames: [...new Set([p.servername, input.mx])],
       now: input.now(),
     });
     if (v.ok) {

@@ -146,6 +146,19 @@ test('DER slices: TBS and SPKI are views of the original bytes', () => {
   assert.equal(c.tbs[0], 0x30);
 });
 
+test("parse results are cached by the whole DER, immune to later changes of the caller's buffer", () => {
+  const buffer = new Uint8Array(chain11[0]!);
+  const first = parseCertificate(buffer);
+  const again = parseCertificate(new Uint8Array(chain11[0]!));
+  assert.equal(again, first, 'identical DER gives the cached result');
+  assert.notEqual(first.der.buffer, buffer.buffer, 'the cache keeps its own copy');
+  buffer[buffer.length - 1] = (buffer.at(-1) ?? 0) ^ 0xff; // same length, one signature octet changed
+  const changed = parseCertificate(buffer);
+  assert.notEqual(changed, first);
+  assert.notEqual(toHex(changed.signature), toHex(first.signature));
+  assert.equal(toHex(first.der), toHex(chain11[0]!), 'the cached certificate did not change');
+});
+
 test('decodeOid', () => {
   const table = [
     { hex: '2a864886f70d01010b', want: '1.2.840.113549.1.1.11' },

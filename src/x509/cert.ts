@@ -4,7 +4,10 @@
  * the ones the peer sent: TLSA selector SPKI(1) and signature checks need them verbatim), then
  * decoded with @peculiar/asn1-x509. The public key becomes a node:crypto KeyObject.
  * Malformed input yields an X509Error (X509_ERR_PARSE); this module never crashes on it and
- * never decides trust.
+ * never decides trust. Parsing is a pure function of the DER octets, so recent results are kept
+ * in a small bounded cache keyed by the complete DER (never by a digest of it): an MTA sees the
+ * same few chains on every connection, and parsing (ASN.1 decode, OpenSSL key load) costs about
+ * a millisecond per certificate.
  */
 import type { KeyObject } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
@@ -35,9 +38,9 @@ export interface AlgorithmInfo {
   readonly der: Uint8Array;
 }
 
-/** A parsed certificate. All byte arrays are views of the original DER. */
+/** A parsed certificate. All byte arrays are views of its `der` (equal to the input DER). */
 export interface Certificate {
-  /** The certificate as received. */
+  /** The certificate as received (the cache's own copy when the result was cached). */
   readonly der: Uint8Array;
   /** The exact DER TBSCertificate (what the issuer signed). */
   readonly tbs: Uint8Array;
@@ -158,14 +161,37 @@ function timeOf(t: { getTime(): Date }, what: string): number {
   return ms;
 }
 
+/** Most certificates kept parsed, and the largest one cached (bounds the memory a peer can pin). */
+const CACHE_ENTRIES = 256;
+const CACHE_MAX_OCTETS = 8192;
+const parsed = new Map<string, Certificate>();
+
 /**
- * Parse a DER certificate.
+ * Parse a DER certificate. Identical DER may return the very same Certificate object (treat it
+ * as immutable, as its readonly type says); a cached result holds its own copy of the octets, so
+ * a caller that later reuses its buffer cannot change it.
  * @throws X509Error (X509_ERR_PARSE) when `der` is not a well-formed certificate.
  */
 export function parseCertificate(der: Uint8Array): Certificate {
   if (!(der instanceof Uint8Array) || der.length === 0) {
     throw new X509Error('X509_ERR_PARSE', 'malformed certificate: empty input');
   }
+  if (der.length > CACHE_MAX_OCTETS) return decodeCertificate(der);
+  const key = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('latin1');
+  const hit = parsed.get(key);
+  if (hit !== undefined) {
+    // Least recently used first: re-insert on every hit.
+    parsed.delete(key);
+    parsed.set(key, hit);
+    return hit;
+  }
+  const cert = decodeCertificate(der.slice());
+  if (parsed.size >= CACHE_ENTRIES) parsed.delete(parsed.keys().next().value as string);
+  parsed.set(key, cert);
+  return cert;
+}
+
+function decodeCertificate(der: Uint8Array): Certificate {
   const raw = splitCertificate(der);
   const asn = decodeAsn(der);
   const tbs = asn.tbsCertificate;
