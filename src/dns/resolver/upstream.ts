@@ -1,0 +1,114 @@
+/**
+ * Where DNS responses come from, behind one interface so the validator does not care:
+ * - `ForwardingUpstream` (mode `validate`): the configured resolvers, asked with RD, DO and CD set
+ *   so they hand over signatures and proofs without filtering; nothing they say is trusted.
+ * - `IterativeUpstream` (mode `recursive`, iterator.ts): from root hints down the referrals.
+ * The network itself enters through `DnsExchange`, which the composition root wires to
+ * dns/transport (tests script it).
+ */
+import { makeQuery, RRClass, type Message, type Name } from '../wire/index.ts';
+import type { Random } from '../../util/index.ts';
+import type { Budget } from './budget.ts';
+
+export interface ServerAddress {
+  address: string;
+  port: number;
+}
+
+export type ExchangeResult =
+  { ok: true; message: Message; server: ServerAddress } | { ok: false; reason: string };
+
+/** The network: send one query to servers (in order, with the transport's retries). */
+export interface DnsExchange {
+  exchange(query: Message, servers: readonly ServerAddress[]): Promise<ExchangeResult>;
+}
+
+export interface FetchContext {
+  budget: Budget;
+  trace?: ((line: string) => void) | undefined;
+}
+
+export type FetchResult = { ok: true; message: Message; server: string } | { ok: false; reason: string };
+
+export interface Upstream {
+  /** Fetch the response to (name, type); the caller validates whatever comes back. */
+  fetch(name: Name, type: number, ctx: FetchContext): Promise<FetchResult>;
+  /** Human label for traces (`validate via 127.0.0.1:53`). */
+  readonly description: string;
+}
+
+export function formatServer(s: ServerAddress): string {
+  return s.address.includes(':') ? `[${s.address}]:${s.port}` : `${s.address}:${s.port}`;
+}
+
+/** True for 127.0.0.0/8 and ::1 (also written as ::ffff:127.x.y.z). */
+export function isLoopback(address: string): boolean {
+  const a = address.toLowerCase().replace(/^::ffff:/, '');
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a) || /^(0{0,4}:){2,7}0{0,3}1$/.test(a) || a === '::1';
+}
+
+/**
+ * Concurrent fetches of the same (name, type) share one upstream exchange (a burst of lookups
+ * under one zone asks for its DS and DNSKEY once). The first caller's budget pays for it.
+ */
+export class SharedUpstream implements Upstream {
+  readonly #inner: Upstream;
+  readonly #pending = new Map<string, Promise<FetchResult>>();
+  readonly description: string;
+
+  constructor(inner: Upstream) {
+    this.#inner = inner;
+    this.description = inner.description;
+  }
+
+  fetch(name: Name, type: number, ctx: FetchContext): Promise<FetchResult> {
+    const key = `${name.key()}|${type}`;
+    const existing = this.#pending.get(key);
+    if (existing !== undefined) return existing;
+    const p = this.#inner.fetch(name, type, ctx).finally(() => this.#pending.delete(key));
+    this.#pending.set(key, p);
+    return p;
+  }
+}
+
+/** Ask configured recursive resolvers with RD+DO+CD (mode `validate`), or RD+DO (mode `trust-ad`). */
+export class ForwardingUpstream implements Upstream {
+  readonly #servers: readonly ServerAddress[];
+  readonly #net: DnsExchange;
+  readonly #random: Random;
+  readonly #cd: boolean;
+  readonly description: string;
+
+  /** The resolvers asked, in order. */
+  get servers(): readonly ServerAddress[] {
+    return this.#servers;
+  }
+
+  /** True when queries carry CD (mode validate), false for mode trust-ad. */
+  get checkingDisabled(): boolean {
+    return this.#cd;
+  }
+
+  constructor(
+    servers: readonly ServerAddress[],
+    net: DnsExchange,
+    opts: { random: Random; checkingDisabled: boolean },
+  ) {
+    this.#servers = servers;
+    this.#net = net;
+    this.#random = opts.random;
+    this.#cd = opts.checkingDisabled;
+    this.description = `${opts.checkingDisabled ? 'validate' : 'trust-ad'} via ${servers.map(formatServer).join(', ')}`;
+  }
+
+  async fetch(name: Name, type: number, ctx: FetchContext): Promise<FetchResult> {
+    ctx.budget.spendQuery();
+    const query = makeQuery(
+      { name, type, class: RRClass.IN },
+      { id: this.#random.int(0x10000), rd: true, cd: this.#cd, dnssecOk: true },
+    );
+    const res = await this.#net.exchange(query, this.#servers);
+    if (!res.ok) return res;
+    return { ok: true, message: res.message, server: formatServer(res.server) };
+  }
+}
