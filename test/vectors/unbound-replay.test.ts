@@ -14,8 +14,9 @@ import assert from 'node:assert/strict';
 import { replayScenario } from './replay-harness.ts';
 import { REPLAY_DEVIATIONS } from './unbound-replay-deviations.ts';
 import { parseRpl } from './unbound-testdata.ts';
+import { vectorPath } from '../helpers/vectors.ts';
 
-const DIR = '/work/shared/vectors/unbound-testdata';
+const DIR = vectorPath('unbound-testdata');
 const files = readdirSync(DIR)
   .filter((f) => /^val_.*\.c?rpl$/.test(f))
   .sort();
