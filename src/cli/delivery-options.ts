@@ -9,7 +9,7 @@ import { isIP } from 'node:net';
 import type { DaneResolver } from '../dane/index.ts';
 import type { DeliverOptions, DeliveryResult } from '../delivery/index.ts';
 import { INSECURE_MX_POLICIES, isInsecureMxPolicy, isTlsMode, TLS_MODES } from '../policy/index.ts';
-import { runTransaction } from '../smtp/client/index.ts';
+import { runTransaction, uniformTimeouts } from '../smtp/client/index.ts';
 import { cryptoRandom, describeError, ExitCode, systemClock } from '../util/index.ts';
 import {
   ConfigError,
@@ -80,7 +80,7 @@ export function deliveryOptionsFromArgs(
     transact: runTransaction,
     ...(source === undefined ? {} : { localAddress: source }),
     ...(ca.length === 0 ? {} : { ca }),
-    ...(cap === undefined ? {} : { timeouts: smtpTimeouts(cap) }),
+    ...(cap === undefined ? {} : { timeouts: uniformTimeouts(cap) }),
     ...(json
       ? {}
       : {
@@ -89,25 +89,6 @@ export function deliveryOptionsFromArgs(
           },
         }),
   };
-}
-
-/** Every SMTP wait capped at `ms` (`--timeout`). */
-function smtpTimeouts(ms: number): NonNullable<DeliverOptions['timeouts']> {
-  const keys = [
-    'connect',
-    'greeting',
-    'ehlo',
-    'starttls',
-    'tlsHandshake',
-    'mail',
-    'rcpt',
-    'data',
-    'dataBlock',
-    'dataDone',
-    'rset',
-    'quit',
-  ] as const;
-  return Object.fromEntries(keys.map((k) => [k, ms]));
 }
 
 /** sysexits code of an outcome: 0 success, 75 temporary, 69 permanent. */

@@ -33,18 +33,17 @@ export type MxLookup =
  */
 export async function lookupMx(domain: Name, resolver: DaneResolver): Promise<MxLookup> {
   const a = await resolver.lookup(domain, RRType.MX);
+  if (a.kind === 'failed' || a.status === 'bogus') {
+    return { kind: 'failed', status: a.status, reason: a.reason ?? `MX lookup ${failedWhy(a)}` };
+  }
   switch (a.kind) {
-    case 'failed':
-      return { kind: 'failed', status: a.status, reason: a.reason ?? 'MX lookup failed' };
     case 'nxdomain':
       return { kind: 'nxdomain', status: a.status };
     case 'nodata':
-      return {
-        kind: 'hosts',
-        hosts: [{ name: a.canonicalName, preference: 0 }],
-        implicit: true,
-        status: a.status,
-      };
+      // RFC 7672 §2.2.2 (non-MX destination): the domain itself is the host. When it is an alias,
+      // lookupHost follows the CNAME chain, so the TLSA base domain can be the expanded name
+      // (secure chain) and then the domain as written — never only the expanded name.
+      return { kind: 'hosts', hosts: [{ name: domain, preference: 0 }], implicit: true, status: a.status };
     case 'answer': {
       const mx = a.records.filter((rr): rr is Rr<MxRdata> => isType(rr, RRType.MX));
       // RFC 7505 §3: a null MX is the single record `0 .`; a "." target among others is ignored.
@@ -81,6 +80,19 @@ function weakest(proofs: Proof[]): Proof {
 }
 
 /**
+ * RFC 7672 §2.1.1: bogus answers are DNS lookup failures, whatever kind of answer carries them.
+ * The resolver reports them as kind `failed`; this guard keeps a non-conforming resolver (or a
+ * future change) from turning a bogus answer into "no records" or usable data.
+ */
+function isFailure(a: Answer): boolean {
+  return a.kind === 'failed' || a.status === 'bogus';
+}
+
+function failedWhy(a: Answer): string {
+  return a.kind === 'failed' ? 'failed' : `answer is ${a.status}`;
+}
+
+/**
  * A/AAAA for an MX host, before any TLSA query. RFC 7672 §2.2.2: the host is secure when its
  * address records are secure, or result from a CNAME chain whose first link is secure. A bogus
  * answer for either family skips the host; a failure of one family alone (SERVFAIL, timeout)
@@ -88,8 +100,8 @@ function weakest(proofs: Proof[]): Proof {
  */
 export async function lookupHost(host: Name, resolver: DaneResolver): Promise<HostLookup> {
   const answers = await Promise.all([resolver.lookup(host, RRType.A), resolver.lookup(host, RRType.AAAA)]);
-  const good = answers.filter((a) => a.kind !== 'failed');
-  const bad = answers.filter((a) => a.kind === 'failed');
+  const good = answers.filter((a) => !isFailure(a));
+  const bad = answers.filter(isFailure);
   const bogus = bad.find((a) => a.status === 'bogus');
   if (bogus !== undefined || good.length === 0) {
     const first = bogus ?? bad[0];
@@ -161,10 +173,24 @@ export async function lookupTlsa(
   const bases = host.expanded !== undefined && host.chainSecure ? [host.expanded, host.name] : [host.name];
   let why = '';
   for (const base of bases) {
+    // RFC 1035 §2.3.4: a name has at most 255 octets. Under a base this long no TLSA RRset can
+    // exist at all, so it provably has no records (and building the name would throw).
+    const prefix = `_${port}`.length + 1 + '_tcp'.length + 1;
+    if (base.wireLength + prefix > 255) {
+      why = `no TLSA records can exist under ${base.toString()} (owner name over 255 octets)`;
+      continue;
+    }
     const owner = tlsaName(base, port);
     const a = await resolver.lookup(owner, RRType.TLSA);
-    if (a.kind === 'failed')
-      return { kind: 'failed', owner, reason: a.reason ?? `TLSA lookup for ${owner.toString()} failed` };
+    // The host is secure, so its TLSA RRset can only be secure or (below an unsigned delegation)
+    // insecure; a bogus or indeterminate answer, whatever its kind, is a lookup failure — never
+    // "no records", which would let an attacker strip DANE (RFC 7672 §2.1.1, §2.2).
+    if (isFailure(a) || a.status === 'indeterminate')
+      return {
+        kind: 'failed',
+        owner,
+        reason: a.reason ?? `TLSA lookup for ${owner.toString()} ${failedWhy(a)}`,
+      };
     if (a.status !== 'secure') {
       why = `TLSA records at ${owner.toString()} are ${a.status}`;
       continue;

@@ -4,6 +4,7 @@
  * transmit → outcome. DANE and lookup failures defer (4.7.5 / 4.4.3); they never bounce and never
  * fall back to plaintext. Also recipient verification (no DATA), like Halon's smtp_lookup_rcpt.
  */
+import { isIP } from 'node:net';
 import {
   lookupHost,
   lookupMx,
@@ -26,7 +27,14 @@ import type { Proof } from '../dns/dnssec/index.ts';
 import type { Clock, Random } from '../util/index.ts';
 import { runAttempt, type AttemptOutput, type Transact } from './attempt.ts';
 import type { TransactionOptions } from '../smtp/client/index.ts';
-import { dsnMailParams, dsnRcptParams, type DsnRequest } from '../smtp/protocol/index.ts';
+import {
+  dsnMailParams,
+  dsnRcptParams,
+  isAscii,
+  parseMailbox,
+  withAsciiDomain,
+  type DsnRequest,
+} from '../smtp/protocol/index.ts';
 import { replyJson, type AttemptRecord, type DeliveryResult, type RecipientResult } from './types.ts';
 
 export interface DeliverOptions {
@@ -78,12 +86,18 @@ export async function deliverToDomain(job: DomainJob, opts: DeliverOptions): Pro
     opts,
     log,
     attempts: [],
-    say: (line) => {
+    say: (text) => {
+      const line = oneLine(text);
       log.push(line);
       opts.onLog?.(line);
     },
   };
   if (job.literal !== undefined) {
+    // RFC 5321 §4.1.3: only IPv4 and IPv6 address literals name a host we can connect to; a
+    // general address literal (`[tag:content]`) can never be delivered to.
+    if (isIP(job.literal) === 0) {
+      return final(ctx, 'bounce', '5.1.2', `address literal [${job.literal}] is not an IPv4 or IPv6 address`);
+    }
     return tryHosts(ctx, [
       {
         mx: `[${job.literal}]`,
@@ -152,7 +166,10 @@ async function planHost(ctx: Ctx, domain: Name, host: Name, mxStatus: Proof): Pr
   for (const w of h.warnings) ctx.say(`DNS: ${w}`);
   let dane: HostDane = { kind: 'none', reason: `insecure name ${mxText}` };
   let tlsaText: string[] = [];
-  if (o.tlsMode.startsWith('dane') && h.secure) {
+  // RFC 7672 §2.2.1: DANE for the hosts of an insecure MX RRset is a MAY; under policy `may` it
+  // does not apply at all, so no TLSA query is made (a failing one must not block delivery).
+  const noDaneForMx = mxStatus !== 'secure' && o.insecureMx === 'may';
+  if (o.tlsMode.startsWith('dane') && h.secure && !noDaneForMx) {
     const t = await lookupTlsa(h, o.port, o.resolver);
     if (t.kind === 'failed')
       dane = { kind: 'failed', reason: `TLSA lookup for ${t.owner.toString()} failed: ${t.reason}` };
@@ -227,10 +244,11 @@ async function attemptWithFallback(
     dnssec: plan.dnssec,
     policy,
     tlsa: plan.tlsa,
-    from: ctx.job.from,
+    from: ctx.job.from === '' ? '' : wireAddress(ctx.job.from),
     recipients: ctx.job.recipients.map((address) => {
       const params = ctx.job.dsn === undefined ? [] : dsnRcptParams(ctx.job.dsn, address);
-      return params.length === 0 ? { address } : { address, params };
+      const wire = wireAddress(address);
+      return params.length === 0 ? { address: wire } : { address: wire, params };
     }),
     ...(ctx.job.dsn === undefined ? {} : { mailParams: dsnMailParams(ctx.job.dsn) }),
     helo: o.helo,
@@ -244,7 +262,9 @@ async function attemptWithFallback(
   };
   const first = await runAttempt(input);
   if (!first.verdict.retryPlaintext) return { records: [first.record], last: first };
-  ctx.say(`Retrying ${plan.mx} [${address}] without TLS (optional TLS, handshake failed)`);
+  const why =
+    first.result.failure?.code === 'SMTP_ERR_STARTTLS_REFUSED' ? 'STARTTLS refused' : 'handshake failed';
+  ctx.say(`Retrying ${plan.mx} [${address}] without TLS (optional TLS, ${why})`);
   const second = await runAttempt(input, { plaintext: true });
   return { records: [first.record, second.record], last: second };
 }
@@ -252,7 +272,7 @@ async function attemptWithFallback(
 function fromVerdict(ctx: Ctx, out: AttemptOutput): DeliveryResult {
   const verify = ctx.job.message === undefined;
   const recipients: RecipientResult[] = ctx.job.recipients.map((address) => {
-    const d = out.verdict.recipients.get(address) ?? {
+    const d = out.verdict.recipients.get(wireAddress(address)) ?? {
       kind: 'defer',
       enhanced: '4.4.0',
       reason: 'no disposition',
@@ -329,6 +349,30 @@ function literalPolicy(ctx: Ctx): HostPolicy {
     insecureMx: o.insecureMx,
     dane: { kind: 'none', reason: 'address literal' },
   });
+}
+
+/**
+ * The address as it goes on the wire: a non-ASCII domain in A-labels when the local part is
+ * ASCII, so the message needs no SMTPUTF8 (RFC 6531 §3.2: SMTPUTF8 only for what cannot be ASCII;
+ * RFC 5890: A-labels are the domain's ASCII form). Anything else is sent as written.
+ */
+function wireAddress(address: string): string {
+  try {
+    const box = parseMailbox(address);
+    if (box.ascii || box.domainKind !== 'name' || !isAscii(box.localPart)) return address;
+    return withAsciiDomain(box, (d) => toALabels(d)?.toString().replace(/\.$/, '') ?? '');
+  } catch {
+    return address;
+  }
+}
+
+/**
+ * A transcript line is one line: control characters (and U+2028/9) from anything a peer or a
+ * zone controlled become `?`, so nothing can forge a line such as "DANE: validated successfully".
+ */
+function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?');
 }
 
 /** IDNA: the domain in A-labels (UTS #46 via WHATWG URL), or undefined when it is not a valid name. */

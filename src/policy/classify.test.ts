@@ -78,6 +78,35 @@ const cases: Case[] = [
     want: { next: true, plaintext: false, site: '4.7.5' },
   },
   {
+    name: '454 to STARTTLS under optional TLS retries in plaintext',
+    facts: {
+      connected: true,
+      recipients: [{ address: 'a@x' }],
+      failure: { code: 'SMTP_ERR_STARTTLS_REFUSED', message: 's', state: 'STARTTLS', reply: r(454, '4.7.0') },
+    },
+    fallback: true,
+    want: { next: false, plaintext: true },
+  },
+  {
+    name: '454 to STARTTLS under mandatory TLS is a 4.7.5 site failure, no plaintext',
+    facts: {
+      connected: true,
+      recipients: [{ address: 'a@x' }],
+      failure: { code: 'SMTP_ERR_STARTTLS_REFUSED', message: 's', state: 'STARTTLS', reply: r(454, '4.7.0') },
+    },
+    want: { next: true, plaintext: false, site: '4.7.5' },
+  },
+  {
+    name: 'plaintext injected after the 220 to STARTTLS is a 4.7.5 TLS failure, never retried',
+    facts: {
+      connected: true,
+      recipients: [{ address: 'a@x' }],
+      failure: { code: 'SMTP_ERR_PROTOCOL', message: 'unexpected data', state: 'TLS_HANDSHAKE' },
+    },
+    fallback: true,
+    want: { next: true, plaintext: false, site: '4.7.5' },
+  },
+  {
     name: '5xx greeting is a temporary site failure',
     facts: {
       connected: true,

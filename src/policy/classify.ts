@@ -45,6 +45,9 @@ const TLS_FAILURES = new Set([
   'SMTP_ERR_PEER_REJECTED',
 ]);
 
+/** TLS failures after which opportunistic TLS may try the same address again in plaintext. */
+const RETRY_PLAINTEXT = new Set(['SMTP_ERR_TLS_HANDSHAKE', 'SMTP_ERR_STARTTLS_REFUSED']);
+
 /** Message-level permanent failures found before or while sending. */
 const PERMANENT: Readonly<Record<string, string>> = {
   SMTP_ERR_SMTPUTF8_REQUIRED: '5.6.7', // RFC 6531 §3.6
@@ -87,8 +90,13 @@ export function classifyAttempt(
       recipients: all(rcpts, { kind: 'bounce', enhanced: PERMANENT[f.code] as string, reason: f.message }),
     };
   }
-  if (f !== undefined && TLS_FAILURES.has(f.code)) {
-    const retry = opts.plaintextFallback && f.code === 'SMTP_ERR_TLS_HANDSHAKE';
+  // Anything that stops the session during the handshake (plaintext injected after the 220, a
+  // timeout, a reset) is a TLS failure too: when TLS was required the host is skipped with 4.7.5.
+  const inHandshake = f?.state === 'TLS_HANDSHAKE' && f.code !== 'SMTP_ERR_ABORTED';
+  if (f !== undefined && (TLS_FAILURES.has(f.code) || inHandshake)) {
+    // Opportunistic TLS only: a failed handshake or a refused STARTTLS (e.g. "454 TLS not
+    // available") is retried without STARTTLS — opportunistic TLS must not stop delivery.
+    const retry = opts.plaintextFallback && RETRY_PLAINTEXT.has(f.code);
     return {
       tryNextHost: !retry,
       retryPlaintext: retry,

@@ -93,3 +93,17 @@ test('matchCertificateName: SANs first, CN only without DNS SANs', () => {
   assert.equal(presentedDnsIds(cert([], ['a.example'])).from, 'cn');
   assert.equal(presentedDnsIds(cert(['b.example'], ['a.example'])).from, 'san');
 });
+
+test('matchCertificateName: peer names are escaped in the reason (one line, printable)', () => {
+  const table = [
+    { ids: cert([], ['evil.example\nDANE: validated successfully']), want: 'CN evil.example\\x0ADANE: ' },
+    { ids: cert(['a\u0000b.example', 'bücher.example'], []), want: 'DNS SANs a\\x00b.example, b\\xFCcher' },
+    { ids: cert(['x\u2028y.example'], []), want: 'x\\u{2028}y.example' },
+  ];
+  for (const t of table) {
+    const r = matchCertificateName(t.ids, ['mx.example']);
+    const reason = r.ok ? 'matched' : r.reason;
+    assert.ok(reason.includes(t.want), reason);
+    assert.match(reason, /^[\x20-\x7e]*$/);
+  }
+});

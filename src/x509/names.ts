@@ -38,6 +38,15 @@ export function matchesHostname(pattern: string, host: string): boolean {
   return hostLabels.slice(1).join('.') === rest.join('.');
 }
 
+/** `text` with every character outside printable ASCII escaped (`\x0A`, `\u00E9`), for messages. */
+export function printable(text: string): string {
+  return text.replace(/[^\x20-\x7e]/gu, (c) => {
+    const cp = c.codePointAt(0) ?? 0;
+    const hex = cp.toString(16).toUpperCase();
+    return cp < 0x100 ? `\\x${hex.padStart(2, '0')}` : `\\u{${hex}}`;
+  });
+}
+
 /** The identifiers a certificate presents for DNS name matching. */
 export function presentedDnsIds(cert: Certificate): { ids: readonly string[]; from: 'san' | 'cn' } {
   // RFC 6125 §6.4.4: "if and only if the presented identifiers do not include a DNS-ID, SRV-ID,
@@ -61,7 +70,10 @@ export function matchCertificateName(cert: Certificate, referenceNames: readonly
       if (matchesHostname(presented, reference)) return { ok: true, reference, presented };
     }
   }
-  const shown = ids.length === 0 ? 'no DNS names' : `${from === 'san' ? 'DNS SANs' : 'CN'} ${ids.join(', ')}`;
+  // The names come from the peer: escape them, so a CN like "x\nDANE: validated successfully"
+  // cannot add a line to an operator's transcript.
+  const list = ids.map(printable).join(', ');
+  const shown = ids.length === 0 ? 'no DNS names' : `${from === 'san' ? 'DNS SANs' : 'CN'} ${list}`;
   const refs = referenceNames.length === 0 ? '(none given)' : referenceNames.join(', ');
   return { ok: false, presented: ids, reason: `certificate names (${shown}) match none of ${refs}` };
 }

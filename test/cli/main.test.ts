@@ -4,6 +4,7 @@
  * None of these cases reaches the network.
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { main } from '../../src/cli/main.ts';
@@ -93,6 +94,8 @@ const BAD: [string[], RegExp][] = [
   [['lookup-rcpt'], /missing argument/],
   [['lookup-rcpt', 'no-at-sign'], /invalid address/],
   [['lookup-rcpt', 'a@example.org', '--insecure-mx', 'sure'], /--insecure-mx: unknown policy 'sure'/],
+  [['lab', 'up', '--base-address', '127.300.0.0'], /--base-address: '127\.300\.0\.0'/],
+  [['demo', '--base-address', '10.0.0.0'], /--base-address: '10\.0\.0\.0'/],
 ];
 
 for (const [argv, re] of BAD) {
@@ -107,4 +110,23 @@ test('send refuses an empty message', async () => {
   const r = await run(['send', '--from', 'a@example.org', '--to', 'b@example.org', '-'], '');
   assert.equal(r.code, 64);
   assertOneLineError(r.err, /message is empty/);
+});
+
+test('send to a general address literal bounces (69) with one line; nothing is looked up', async () => {
+  const r = await run(
+    ['send', '--from', 'a@example.org', '--to', 'b@[x-tag:whatever]', '--resolver', '127.0.0.1:9', '-'],
+    'Subject: x\r\n\r\nbody\r\n',
+  );
+  assert.equal(r.code, 69, r.err);
+  assert.equal(r.err, '');
+  assert.match(r.out, /^bounced: address literal \[x-tag:whatever\] is not an IPv4 or IPv6 address/m);
+});
+
+test('README.md documents every option of every command', async () => {
+  const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
+  for (const c of COMMANDS) {
+    for (const name of Object.keys(c.options)) {
+      assert.match(readme, new RegExp(`\`--${name}\\b`), `README lacks --${name} (${c.name})`);
+    }
+  }
 });

@@ -7,14 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { tlsaFromCertificate, formatTlsa } from '../../src/dane/index.ts';
 import { deliver, lookupRcpt, type DeliverOptions, type DeliveryResult } from '../../src/delivery/index.ts';
 import { createCa, issueLeaf, chainPem, type LabCert } from '../../src/lab/index.ts';
 import { startReceiver, type Receiver } from '../../src/lab/index.ts';
-import { runTransaction } from '../../src/smtp/client/index.ts';
 import type { TlsMode } from '../../src/policy/index.ts';
-import { seededRandom, systemClock } from '../../src/util/index.ts';
-import { ScriptedResolver } from '../helpers/scripted-resolver.ts';
+import type { ScriptedResolver } from '../helpers/scripted-resolver.ts';
+import { dnsWithHosts, loopbackOptions, setMx, tlsaEe, tlsaTa } from './kit.ts';
 
 const DAY = 86_400_000;
 const now = Date.now();
@@ -66,64 +64,25 @@ after(async () => {
   await Promise.all(Object.values(rx).map((r) => r.close()));
 });
 
-const TLSA_EE = (c: LabCert): string =>
-  formatTlsa(tlsaFromCertificate(c.der, { usage: 3, selector: 1, matchingType: 1 }));
-const TLSA_TA = (c: LabCert, sel: 0 | 1 = 1): string =>
-  formatTlsa(tlsaFromCertificate(c.der, { usage: 2, selector: sel, matchingType: 1 }));
+const TLSA_EE = tlsaEe;
+const TLSA_TA = tlsaTa;
 const tlsaLine = (host: string, rdata: string): string => `_${port}._tcp.${host}. 300 IN TLSA ${rdata}`;
 
-/** A resolver with the usual secure data: example.org MX mx1, addresses for every host. */
+/** A resolver with the usual secure data: addresses for every host. */
 function baseDns(): ScriptedResolver {
-  const r = new ScriptedResolver();
-  for (const [host, addr] of [
+  return dnsWithHosts([
     ['mx1.example.org', ADDR.mx1],
     ['mx2.example.net', ADDR.mx2],
     ['plain.example.org', ADDR.plain],
     ['picky.example.org', ADDR.picky],
     ['exp.example.org', ADDR.exp],
-  ] as const) {
-    r.set(`${host}.`, 'A', { kind: 'answer', records: [`${host}. 300 IN A ${addr}`] });
-    r.set(`${host}.`, 'AAAA', { kind: 'nodata' });
-  }
-  return r;
+  ]);
 }
 
-function mx(
-  r: ScriptedResolver,
-  domain: string,
-  hosts: [number, string][],
-  status: 'secure' | 'insecure' = 'secure',
-): void {
-  r.set(`${domain}.`, 'MX', {
-    kind: 'answer',
-    status,
-    records: hosts.map(([p, h]) => `${domain}. 300 IN MX ${p} ${h}.`),
-  });
-}
+const mx = setMx;
 
 function options(resolver: ScriptedResolver, extra: Partial<DeliverOptions> = {}): DeliverOptions {
-  return {
-    resolver,
-    tlsMode: 'dane',
-    insecureMx: 'dane',
-    port,
-    helo: 'client.test',
-    clock: systemClock,
-    random: seededRandom(7),
-    transact: runTransaction,
-    timeouts: {
-      connect: 2000,
-      greeting: 3000,
-      ehlo: 3000,
-      tlsHandshake: 3000,
-      mail: 3000,
-      rcpt: 3000,
-      data: 3000,
-      dataDone: 3000,
-      quit: 500,
-    },
-    ...extra,
-  };
+  return loopbackOptions(resolver, port, extra);
 }
 
 const MSG = new TextEncoder().encode('Subject: test\r\n\r\nhello\r\n');
@@ -237,8 +196,7 @@ test('row 2: address lookup failure skips the host; the next MX is used', async 
   const { res, where } = await send(r, 'user@example.org');
   assert.equal(res.outcome, 'delivered');
   assert.deepEqual(where, ['mx1']);
-  assert.equal(res.attempts[0]?.mx, 'broken.example.org');
-  assert.equal(res.attempts[0]?.address, null);
+  assert.deepEqual([res.attempts[0]?.mx, res.attempts[0]?.address], ['broken.example.org', null]);
 });
 
 test('row 2: an insecure host gets no TLSA query at all', async () => {

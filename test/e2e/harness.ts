@@ -16,7 +16,7 @@ import {
   type Receiver,
   type Scenario,
 } from '../../src/lab/index.ts';
-import { runTransaction } from '../../src/smtp/client/index.ts';
+import { runTransaction, uniformTimeouts } from '../../src/smtp/client/index.ts';
 import { seededRandom, systemClock } from '../../src/util/index.ts';
 import type { Resolver } from '../../src/dns/resolver/index.ts';
 
@@ -26,18 +26,7 @@ export const MESSAGE = new TextEncoder().encode(
 );
 
 /** Short SMTP timeouts: everything is on loopback. */
-const TIMEOUTS = {
-  connect: 2000,
-  greeting: 3000,
-  ehlo: 3000,
-  starttls: 3000,
-  tlsHandshake: 3000,
-  mail: 3000,
-  rcpt: 3000,
-  data: 3000,
-  dataDone: 3000,
-  quit: 500,
-};
+const TIMEOUTS = { ...uniformTimeouts(3000), connect: 2000, quit: 500 };
 
 /** DeliverOptions for the lab (mode dane, insecure-MX policy dane). */
 export function labDeliverOptions(net: Internet, resolver: Resolver): DeliverOptions {

@@ -7,10 +7,10 @@
  */
 import { deliver, type DeliverOptions } from '../../delivery/index.ts';
 import { DEMO_SCENARIOS, runDemo, type Internet } from '../../lab/index.ts';
-import { runTransaction } from '../../smtp/client/index.ts';
+import { runTransaction, uniformTimeouts } from '../../smtp/client/index.ts';
 import { cryptoRandom, ExitCode, systemClock } from '../../util/index.ts';
-import { stringOpt, UsageError, type Command, type CommandIo, type ParsedArgs } from '../command.ts';
-import { startLab } from './lab.ts';
+import type { Command, CommandIo, ParsedArgs } from '../command.ts';
+import { baseAddressOpt, startLab } from './lab.ts';
 
 /** Every SMTP wait of the demo: all servers are on loopback. */
 const SMTP_TIMEOUT_MS = 5000;
@@ -24,18 +24,6 @@ const MESSAGE = [
 ].join('\r\n');
 
 function optionsFor(net: Internet, onLog: (line: string) => void): DeliverOptions {
-  const keys = [
-    'connect',
-    'greeting',
-    'ehlo',
-    'starttls',
-    'tlsHandshake',
-    'mail',
-    'rcpt',
-    'data',
-    'dataDone',
-    'quit',
-  ];
   return {
     resolver: net.resolver('validate'),
     tlsMode: 'dane',
@@ -45,24 +33,18 @@ function optionsFor(net: Internet, onLog: (line: string) => void): DeliverOption
     clock: systemClock,
     random: cryptoRandom,
     transact: runTransaction,
-    timeouts: Object.fromEntries(keys.map((k) => [k, SMTP_TIMEOUT_MS])),
+    timeouts: uniformTimeouts(SMTP_TIMEOUT_MS),
     onLog,
   };
-}
-
-/** The base address of the demo's /16 (`--base-address`), default 127.78.0.0. */
-function baseAddress(args: ParsedArgs): string {
-  const base = stringOpt(args, 'base-address') ?? '127.78.0.0';
-  if (!/^127\.\d{1,3}\.0\.0$/.test(base) || Number(base.split('.')[1]) > 255) {
-    throw new UsageError(`--base-address: '${base}' is not of the form 127.N.0.0`);
-  }
-  return base;
 }
 
 /** Run the demo, writing to `io`; resolves to the exit code. */
 export async function runDemoCommand(args: ParsedArgs, io: CommandIo): Promise<number> {
   const started = Date.now();
-  const net = await startLab({ scenarios: DEMO_SCENARIOS, baseAddress: baseAddress(args) });
+  const net = await startLab({
+    scenarios: DEMO_SCENARIOS,
+    baseAddress: baseAddressOpt(args) ?? '127.78.0.0',
+  });
   try {
     const result = await runDemo({
       internet: net,

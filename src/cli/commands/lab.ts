@@ -122,6 +122,17 @@ function untilSignal(): Promise<void> {
   });
 }
 
+/** `--base-address 127.N.0.0` (N ≤ 255), or undefined when absent; a UsageError otherwise. */
+export function baseAddressOpt(args: ParsedArgs): string | undefined {
+  const base = stringOpt(args, 'base-address');
+  if (base === undefined) return undefined;
+  const m = /^127\.(\d{1,3})\.0\.0$/.exec(base);
+  if (m === null || Number(m[1]) > 255) {
+    throw new UsageError(`--base-address: '${base}' is not of the form 127.N.0.0`);
+  }
+  return base;
+}
+
 /** `lab up` with an explicit stop condition (tests pass their own). */
 export async function runLabUp(
   args: ParsedArgs,
@@ -130,10 +141,7 @@ export async function runLabUp(
 ): Promise<number> {
   const dnsPort = intOpt(args, 'dns-port', { min: 1024, max: 65535 });
   const smtpPort = intOpt(args, 'smtp-port', { min: 1024, max: 65535 });
-  const base = stringOpt(args, 'base-address');
-  if (base !== undefined && !/^127\.\d{1,3}\.0\.0$/.test(base)) {
-    throw new UsageError(`--base-address: '${base}' is not of the form 127.N.0.0`);
-  }
+  const base = baseAddressOpt(args);
   const net = await startLab({
     ...(dnsPort === undefined ? {} : { dnsPort }),
     ...(smtpPort === undefined ? {} : { smtpPort }),

@@ -28,6 +28,7 @@ export {
   State,
   isSuccessIn,
   resolveTimeouts,
+  uniformTimeouts,
   timeoutFor,
   type StateInfo,
   type Timeouts,

@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_TIMEOUTS, STATES, State, isSuccessIn, resolveTimeouts, timeoutFor } from './session.ts';
+import {
+  DEFAULT_TIMEOUTS,
+  STATES,
+  State,
+  isSuccessIn,
+  resolveTimeouts,
+  timeoutFor,
+  uniformTimeouts,
+} from './session.ts';
 
 test('state table: every state has a description and a known timeout', () => {
   assert.deepEqual(Object.keys(STATES).sort(), Object.values(State).sort());
@@ -49,4 +57,11 @@ test('resolveTimeouts: overrides win, undefined keeps the default, bad values ar
     () => resolveTimeouts({ data: -1 }),
     (e: unknown) => (e as { code?: string }).code === 'SMTP_ERR_ARGUMENT',
   );
+});
+
+test('uniformTimeouts sets every timeout of the table, and only those', () => {
+  const t = uniformTimeouts(1234);
+  assert.deepEqual(Object.keys(t).sort(), Object.keys(DEFAULT_TIMEOUTS).sort());
+  for (const [key, ms] of Object.entries(t)) assert.equal(ms, 1234, key);
+  for (const state of Object.values(State)) assert.equal(timeoutFor(state, t), 1234, state);
 });

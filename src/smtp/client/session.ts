@@ -107,6 +107,13 @@ export function isSuccessIn(state: State, code: number): boolean {
   return STATES[state].success === Math.floor(code / 100);
 }
 
+/** Every timeout set to `ms` (a CLI's `--timeout`, a test or demo on loopback). */
+export function uniformTimeouts(ms: number): Timeouts {
+  const out: Timeouts = { ...DEFAULT_TIMEOUTS };
+  for (const key of Object.keys(out) as (keyof Timeouts)[]) out[key] = ms;
+  return out;
+}
+
 /** Merge per-call overrides into the defaults (undefined entries keep the default). */
 export function resolveTimeouts(overrides: Partial<Timeouts> = {}): Timeouts {
   const out: Timeouts = { ...DEFAULT_TIMEOUTS };

@@ -10,7 +10,7 @@ import {
   withFakeServer,
 } from '../../../test/helpers/fake-smtp-server.ts';
 import { runTransaction } from './transaction.ts';
-import type { Timeouts } from './session.ts';
+import { uniformTimeouts, type Timeouts } from './session.ts';
 import type { TransactionOptions } from './types.ts';
 
 const SHORT = 200;
@@ -87,23 +87,7 @@ const cases: Case[] = [
 ];
 
 function timeouts(short: keyof Timeouts): Partial<Timeouts> {
-  const all: Partial<Timeouts> = {};
-  for (const key of [
-    'greeting',
-    'ehlo',
-    'starttls',
-    'tlsHandshake',
-    'mail',
-    'rcpt',
-    'data',
-    'dataBlock',
-    'dataDone',
-    'rset',
-    'quit',
-  ] as const) {
-    all[key] = key === short ? SHORT : LONG;
-  }
-  return all;
+  return { ...uniformTimeouts(LONG), [short]: SHORT };
 }
 
 for (const c of cases) {
