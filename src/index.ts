@@ -2,7 +2,13 @@
  * dane-mta's library API: delivery and recipient verification by RFC 7672, the validating
  * resolver, the DANE primitives and the SMTP client. Each folder's index.ts is its public surface.
  */
-export { deliver, lookupRcpt, type DeliverOptions, type DeliveryResult, type Envelope } from './delivery/index.ts';
+export {
+  deliver,
+  lookupRcpt,
+  type DeliverOptions,
+  type DeliveryResult,
+  type Envelope,
+} from './delivery/index.ts';
 export {
   classifyTlsa,
   formatTlsa,
