@@ -44,7 +44,7 @@ function recordCount(m: {
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 11);
 const iterations = Number(process.env['BENCH_ITERATIONS'] ?? 20_000);
 console.log(
-  `wire decode vs dns-packet ${process.version}: median of ${rounds} rounds × ${iterations} decodes`,
+  `wire decode vs dns-packet (Node ${process.version}): median of ${rounds} rounds × ${iterations} decodes`,
 );
 for (const c of CASES) {
   const packet = load(c.file);
