@@ -15,6 +15,7 @@ import type {
   TransactionResult,
 } from '../smtp/client/index.ts';
 import { describeX509Error, tryParseCertificate, X509Error } from '../x509/index.ts';
+import { publishAttempt, publishVerdict } from './channels.ts';
 import { replyJson, type AttemptRecord, type DaneStatus, type TlsLevel } from './types.ts';
 
 export type Transact = (opts: TransactionOptions) => Promise<TransactionResult>;
@@ -120,6 +121,7 @@ export async function runAttempt(
     reply: replyJson(last),
     error: failure === undefined ? null : failure.message,
   };
+  publishAttempt({ ...record });
   return { record, result, verdict, level };
 }
 
@@ -137,6 +139,13 @@ function judgePeer(peer: PeerInfo, input: AttemptInput): PeerVerdict {
     const v = verifyDanePeer(peer.chain, p.tlsa ?? [], {
       referenceNames: [...new Set([p.servername, input.mx])],
       now: input.now(),
+    });
+    publishVerdict({
+      mx: input.mx,
+      address: input.address,
+      ok: v.ok,
+      reason: v.reason,
+      ...(v.ok ? { usage: v.usage, depth: v.depth, tlsa: formatTlsa(v.matched) } : { code: v.code }),
     });
     if (v.ok) {
       input.log('DANE: validated successfully');

@@ -25,6 +25,7 @@ import {
 } from '../policy/index.ts';
 import type { Proof } from '../dns/dnssec/index.ts';
 import type { Clock, Random } from '../util/index.ts';
+import { publishLog } from './channels.ts';
 import { runAttempt, type AttemptOutput, type Transact } from './attempt.ts';
 import type { TransactionOptions } from '../smtp/client/index.ts';
 import {
@@ -89,6 +90,7 @@ export async function deliverToDomain(job: DomainJob, opts: DeliverOptions): Pro
     say: (text) => {
       const line = oneLine(text);
       log.push(line);
+      publishLog(job.domain, line);
       opts.onLog?.(line);
     },
   };

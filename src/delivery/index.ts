@@ -6,3 +6,4 @@ export { deliver, groupByDomain, lookupRcpt, mergeResults, type Envelope } from 
 export { deliverToDomain, toALabels, type DeliverOptions, type DomainJob } from './deliver.ts';
 export type { Transact } from './attempt.ts';
 export * from './types.ts';
+export { DeliveryChannel } from './channels.ts';

@@ -7,7 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { deliver, lookupRcpt, type DeliverOptions, type DeliveryResult } from '../../src/delivery/index.ts';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import {
+  DeliveryChannel,
+  deliver,
+  lookupRcpt,
+  type DeliverOptions,
+  type DeliveryResult,
+} from '../../src/delivery/index.ts';
 import { createCa, issueLeaf, chainPem, type LabCert } from '../../src/lab/index.ts';
 import { startReceiver, type Receiver } from '../../src/lab/index.ts';
 import type { TlsMode } from '../../src/policy/index.ts';
@@ -482,4 +489,46 @@ test('TLS mode require_verify with the private CA trusted → delivered over PKI
   const { res } = await send(r, 'user@example.org', { tlsMode: 'require_verify', ca: [ca.pem] });
   assert.equal(res.outcome, 'delivered');
   assert.equal(res.tls, 'pkix');
+});
+
+test('observability: transcript lines, DANE verdicts and attempts are published on diagnostics_channel', async () => {
+  const seen: Record<string, unknown[]> = { log: [], verdict: [], attempt: [] };
+  const subs: [string, (m: unknown) => void][] = [
+    [DeliveryChannel.LOG, (m) => seen.log!.push(m)],
+    [DeliveryChannel.DANE_VERDICT, (m) => seen.verdict!.push(m)],
+    [DeliveryChannel.ATTEMPT, (m) => seen.attempt!.push(m)],
+  ];
+  for (const [name, fn] of subs) subscribe(name, fn);
+  try {
+    const r = baseDns();
+    mx(r, 'example.org', [
+      [10, 'mx1.example.org'],
+      [20, 'mx2.example.net'],
+    ]);
+    r.set(`_${port}._tcp.mx1.example.org.`, 'TLSA', {
+      kind: 'answer',
+      records: [tlsaLine('mx1.example.org', '3 1 1 ' + 'ab'.repeat(32))],
+    });
+    r.set(`_${port}._tcp.mx2.example.net.`, 'TLSA', {
+      kind: 'answer',
+      records: [tlsaLine('mx2.example.net', TLSA_EE(mx2))],
+    });
+    const { res } = await send(r, 'user@example.org');
+    assert.equal(res.outcome, 'delivered');
+    assert.deepEqual(
+      seen.log!.map((m) => (m as { line: string }).line),
+      res.log,
+    );
+    assert.deepEqual(
+      seen.verdict!.map((m) => (m as { ok: boolean; mx: string }).ok),
+      [false, true],
+    );
+    assert.equal((seen.verdict![1] as { usage: number }).usage, 3);
+    assert.deepEqual(
+      seen.attempt!.map((m) => (m as { dane: string }).dane),
+      ['failed', 'validated'],
+    );
+  } finally {
+    for (const [name, fn] of subs) unsubscribe(name, fn);
+  }
 });
