@@ -1,7 +1,9 @@
 /** Algorithm support table and the never-throw behaviour of verifySignature on malformed keys and signatures. */
 import { assert, test } from '../../../test/helpers/test-kit.ts';
 import { fromBase64 } from '../../util/index.ts';
+import { DnssecAlgorithm as WireAlgorithm, parseZone } from '../wire/index.ts';
 import {
+  DnssecAlgorithm,
   isAlgorithmSupported,
   isDigestSupported,
   keyCacheSize,
@@ -115,4 +117,19 @@ test('nsec3IteratedSha1 with zero iterations is one SHA-1 of name | salt', () =>
   const b = nsec3IteratedSha1(name, Uint8Array.of(0xaa), 1);
   assert.equal(a.length, 20);
   assert.notDeepEqual(a, b);
+});
+
+test('algorithm numbers are defined once, in dns/wire, and parse from their mnemonics', () => {
+  assert.equal(DnssecAlgorithm, WireAlgorithm);
+  // RFC 4034 Appendix A.1 mnemonics use '-' where the constant names use '_'.
+  const cases = Object.entries(DnssecAlgorithm).map(([name, want]) => ({
+    mnemonic: name.replaceAll('_', '-'),
+    want,
+  }));
+  assert.ok(cases.length >= 16);
+  for (const c of cases) {
+    const [rr] = parseZone(`example. 1 IN DS 1 ${c.mnemonic.toLowerCase()} 2 ${'00'.repeat(32)}`);
+    assert.equal((rr?.data as { algorithm: number }).algorithm, c.want, c.mnemonic);
+  }
+  assert.throws(() => parseZone(`example. 1 IN DS 1 DSA_NSEC3_SHA1 2 ${'00'.repeat(32)}`));
 });

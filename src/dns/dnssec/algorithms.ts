@@ -7,26 +7,10 @@
  * and signatures verify as false; nothing here throws. Pure apart from the crypto calls.
  */
 import { createHash, createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { DnssecAlgorithm } from '../wire/index.ts';
 
-/** DNSSEC algorithm numbers (IANA "DNS Security Algorithm Numbers"). */
-export const DnssecAlgorithm = {
-  RSAMD5: 1,
-  DH: 2,
-  DSA: 3,
-  RSASHA1: 5,
-  DSA_NSEC3_SHA1: 6,
-  RSASHA1_NSEC3_SHA1: 7,
-  RSASHA256: 8,
-  RSASHA512: 10,
-  ECC_GOST: 12,
-  ECDSAP256SHA256: 13,
-  ECDSAP384SHA384: 14,
-  ED25519: 15,
-  ED448: 16,
-  INDIRECT: 252,
-  PRIVATEDNS: 253,
-  PRIVATEOID: 254,
-} as const;
+/** DNSSEC algorithm numbers: defined once in dns/wire (the codecs parse their mnemonics). */
+export { DnssecAlgorithm };
 
 /** DS digest types (IANA "Delegation Signer (DS) Resource Record Digest Algorithms"). */
 export const DigestType = { SHA1: 1, SHA256: 2, GOST: 3, SHA384: 4 } as const;
@@ -55,14 +39,14 @@ interface AlgSpec {
  * are "MUST NOT"/"MAY" and not implemented here, so they are reported as unsupported.
  */
 const SPECS: ReadonlyMap<number, AlgSpec> = new Map<number, AlgSpec>([
-  [5, { kind: 'rsa', hash: 'sha1' }],
-  [7, { kind: 'rsa', hash: 'sha1' }],
-  [8, { kind: 'rsa', hash: 'sha256' }],
-  [10, { kind: 'rsa', hash: 'sha512' }],
-  [13, { kind: 'ec', hash: 'sha256', curve: 'P-256', keyLen: 64, sigLen: 64 }],
-  [14, { kind: 'ec', hash: 'sha384', curve: 'P-384', keyLen: 96, sigLen: 96 }],
-  [15, { kind: 'okp', hash: null, curve: 'Ed25519', keyLen: 32, sigLen: 64 }],
-  [16, { kind: 'okp', hash: null, curve: 'Ed448', keyLen: 57, sigLen: 114 }],
+  [DnssecAlgorithm.RSASHA1, { kind: 'rsa', hash: 'sha1' }],
+  [DnssecAlgorithm.RSASHA1_NSEC3_SHA1, { kind: 'rsa', hash: 'sha1' }],
+  [DnssecAlgorithm.RSASHA256, { kind: 'rsa', hash: 'sha256' }],
+  [DnssecAlgorithm.RSASHA512, { kind: 'rsa', hash: 'sha512' }],
+  [DnssecAlgorithm.ECDSAP256SHA256, { kind: 'ec', hash: 'sha256', curve: 'P-256', keyLen: 64, sigLen: 64 }],
+  [DnssecAlgorithm.ECDSAP384SHA384, { kind: 'ec', hash: 'sha384', curve: 'P-384', keyLen: 96, sigLen: 96 }],
+  [DnssecAlgorithm.ED25519, { kind: 'okp', hash: null, curve: 'Ed25519', keyLen: 32, sigLen: 64 }],
+  [DnssecAlgorithm.ED448, { kind: 'okp', hash: null, curve: 'Ed448', keyLen: 57, sigLen: 114 }],
 ]);
 
 /** True for the DNSKEY algorithms this validator can verify. */

@@ -127,10 +127,17 @@ test('proveNxdomainNsec: name and wildcard proofs (RFC 4035 §5.4)', () => {
         status: 'bogus',
       },
       {
-        name: 'below an insecure delegation',
+        name: 'below an insecure delegation (RFC 4035 §5.2)',
         qname: 'x.sub.example.',
         nsecs: ['sub.example.', 'example.'],
+        status: 'insecure',
+      },
+      {
+        name: 'below a signed delegation: should have been a referral',
+        qname: 'x.dsub.example.',
+        nsecs: ['dsub.example.', 'example.'],
         status: 'bogus',
+        ede: Ede.DNSSEC_BOGUS,
       },
     ];
   for (const c of cases) {
@@ -160,9 +167,23 @@ test('proveNodataNsec: exact match, CNAME bit, delegations, ENT, wildcard NODATA
       status: 'bogus',
     },
     {
-      name: 'parent-side NSEC for A',
+      name: 'parent-side NSEC of an insecure delegation, for A',
       qname: 'sub.example.',
       qtype: RRType.A,
+      nsecs: ['sub.example.'],
+      status: 'insecure',
+    },
+    {
+      name: 'parent-side NSEC of a signed delegation, for A',
+      qname: 'dsub.example.',
+      qtype: RRType.A,
+      nsecs: ['dsub.example.'],
+      status: 'bogus',
+    },
+    {
+      name: 'the queried type at an insecure delegation (NS)',
+      qname: 'sub.example.',
+      qtype: RRType.NS,
       nsecs: ['sub.example.'],
       status: 'bogus',
     },
@@ -272,5 +293,67 @@ test('proveNoDsNsec: insecure delegation vs. no zone cut (RFC 4035 §5.2, RFC 68
     const p = proveNoDsNsec(n(c.name), pick(...c.nsecs), ZONE);
     assert.equal(p.status, c.status, `${c.name}: ${p.reason}`);
     if (c.zoneCut !== undefined) assert.equal(p.zoneCut, c.zoneCut, c.name);
+  }
+});
+
+/*
+ * RFC 4034 §4.1.1: "The Next Domain field contains the next owner name (in the canonical ordering
+ * of the zone)" and "The value of the Next Domain Name field in the last NSEC record in the zone
+ * is the name of the zone apex". An NSEC whose next name leaves the zone (a signer bug, or a zone
+ * trying to deny names of another zone) proves nothing.
+ */
+test('nsecCovers: the next name must lie in the zone; the last NSEC must point at the apex', () => {
+  const odd = parseZone(`
+a.example.  1 IN NSEC b.other. A
+z.example.  1 IN NSEC . A
+z2.example. 1 IN NSEC org. A
+zz.example. 1 IN NSEC example. A
+`) as Rr<NsecRdata>[];
+  const rr = (owner: string): Rr<NsecRdata> => odd.find((r) => r.name.equals(n(owner)))!;
+  const cases: { nsec: string; name: string; zone?: string; want: boolean; why: string }[] = [
+    { nsec: 'a.example.', name: 'c.example.', zone: 'example.', want: false, why: 'next name in other.' },
+    { nsec: 'a.example.', name: 'x.foo.', zone: 'example.', want: false, why: 'a name outside the zone' },
+    {
+      nsec: 'z.example.',
+      name: 'a.zzz.',
+      zone: 'example.',
+      want: false,
+      why: 'wraps to the root, not the apex',
+    },
+    { nsec: 'z.example.', name: 'zz.example.', zone: 'example.', want: false, why: 'wraps to the root' },
+    { nsec: 'z2.example.', name: 'a.org.', want: false, why: 'the apex must contain the owner' },
+    { nsec: 'z2.example.', name: 'a.org.', zone: 'example.', want: false, why: 'wraps to another zone' },
+    { nsec: 'zz.example.', name: 'zzz.example.', zone: 'example.', want: true, why: 'a proper last NSEC' },
+    { nsec: 'zz.example.', name: 'zzz.example.', want: true, why: 'a proper last NSEC, no zone given' },
+    { nsec: 'zz.example.', name: 'zzz.example.', zone: 'zz.example.', want: false, why: 'not of that zone' },
+  ];
+  for (const c of cases) {
+    const zone = c.zone === undefined ? undefined : n(c.zone);
+    assert.equal(nsecCovers(rr(c.nsec), n(c.name), zone), c.want, `${c.nsec} / ${c.name}: ${c.why}`);
+  }
+});
+
+test('proofs ignore NSECs whose next name leaves the zone', () => {
+  const records = parseZone(`
+example.   1 IN NSEC a.example. SOA NS
+a.example. 1 IN NSEC b.other. A
+`) as Rr<NsecRdata>[];
+  const cases: { name: string; run: () => { status: string; reason: string }; want: string }[] = [
+    { name: 'NXDOMAIN', run: () => proveNxdomainNsec(n('c.example.'), records, ZONE), want: 'bogus' },
+    {
+      name: 'NODATA at the owner',
+      run: () => proveNodataNsec(n('a.example.'), RRType.TXT, records, ZONE),
+      want: 'bogus',
+    },
+    { name: 'no DS', run: () => proveNoDsNsec(n('c.example.'), records, ZONE), want: 'bogus' },
+    {
+      name: 'wildcard answer',
+      run: () => proveWildcardAnswerNsec(n('c.example.'), n('*.example.'), records, ZONE),
+      want: 'bogus',
+    },
+  ];
+  for (const c of cases) {
+    const p = c.run();
+    assert.equal(p.status, c.want, `${c.name}: ${p.reason}`);
   }
 });

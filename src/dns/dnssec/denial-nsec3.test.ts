@@ -1,6 +1,7 @@
 /** NSEC3 proofs (RFC 5155 §8, Appendix B responses over the Appendix A chain; RFC 9276 limits). */
 import { assert, test } from '../../../test/helpers/test-kit.ts';
 import { Name, parseZone, RRType, toBase32Hex, type Nsec3Rdata, type Rr } from '../wire/index.ts';
+import { nsec3Chain, type ZoneSpec } from './denial-fixtures.ts';
 import { nsec3Covers, nsec3Hash, nsec3Matches } from './nsec3.ts';
 import {
   proveClosestEncloserNsec3,
@@ -230,4 +231,129 @@ b4um86eghhds6nea196smvmlo4ors995.example. 1 IN NSEC3 2 0 12 aabbccdd gjeqe526plb
 test('without an explicit zone the closest NSEC3 zone above qname is used', () => {
   const p = proveNodataNsec3(n('ns1.example.'), RRType.MX, pick(PLAIN, '2t7b'));
   assert.equal(p.status, 'secure', p.reason);
+});
+
+/*
+ * RFC 5155 §8.2: "A validator MAY treat a response as bogus if the response contains NSEC3 RRs
+ * that contain different values for hash algorithm, iterations, or salt from each other for
+ * that zone." We try each parameter set on its own (a zone in a parameter rollover may serve
+ * both chains) and never combine records of different sets into one proof.
+ */
+const PARAM_ZONE: ZoneSpec = {
+  apex: 'example.',
+  names: { 'example.': 'SOA NS DNSKEY', 'a.example.': 'A', '*.w.example.': 'TXT', 'x.w.example.': 'MX' },
+};
+const SET_A = nsec3Chain(PARAM_ZONE, { salt: 'aabb', iterations: 1 });
+const SET_B = nsec3Chain(PARAM_ZONE, { salt: 'beef', iterations: 2 });
+
+/** The record of `set` matching (`=name`) or covering (`~name`) a name. */
+function rec(set: Rr<Nsec3Rdata>[], spec: string): Rr<Nsec3Rdata> {
+  const name = n(spec.slice(1));
+  const hit = set.find((rr) => (spec.startsWith('=') ? nsec3Matches(rr, name) : nsec3Covers(rr, name)));
+  assert.ok(hit !== undefined, spec);
+  return hit;
+}
+
+/**
+ * The NXDOMAIN name: one not covered by the apex NSEC3 of either set, so that in a mixed proof
+ * (apex from A, covers from B) neither set alone is complete — hash spans are wide in a
+ * five-name zone, so this is checked rather than assumed.
+ */
+function nxName(): Name {
+  const q = ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k']
+    .map((l) => n(`${l}.example.`))
+    .find((x) => [SET_A, SET_B].every((set) => !nsec3Covers(rec(set, '=example.'), x)));
+  assert.ok(q !== undefined, 'no name outside both apex spans');
+  return q;
+}
+const NX = nxName();
+
+/** NXDOMAIN NX: closest encloser example., next closer NX, wildcard *.example. */
+function nxProof(ce: Rr<Nsec3Rdata>[], rest: Rr<Nsec3Rdata>[]): Rr<Nsec3Rdata>[] {
+  return [rec(ce, '=example.'), rec(rest, `~${NX.toString()}`), rec(rest, '~*.example.')];
+}
+
+test('NSEC3 parameter sets: each set proves on its own, sets never mix (RFC 5155 §8.2)', () => {
+  const overLimit = nsec3Chain(PARAM_ZONE, { salt: 'eeff', iterations: 501 });
+  const third = nsec3Chain(PARAM_ZONE, { salt: '01', iterations: 0 });
+  const fourth = nsec3Chain(PARAM_ZONE, { salt: '02', iterations: 0 });
+  const cases: {
+    name: string;
+    records: Rr<Nsec3Rdata>[];
+    opts?: { maxParamSets?: number };
+    want: { status: string; ede?: number };
+  }[] = [
+    { name: 'set A alone', records: nxProof(SET_A, SET_A), want: { status: 'secure' } },
+    { name: 'set B alone', records: nxProof(SET_B, SET_B), want: { status: 'secure' } },
+    {
+      name: 'closest encloser from A, the covers from B',
+      records: nxProof(SET_A, SET_B),
+      want: { status: 'bogus', ede: Ede.NSEC_MISSING },
+    },
+    {
+      name: 'A partial, B complete',
+      records: [rec(SET_A, '=example.'), ...nxProof(SET_B, SET_B)],
+      want: { status: 'secure' },
+    },
+    {
+      name: 'a set over the iteration limit does not spoil a good one',
+      records: [...nxProof(overLimit, overLimit), ...nxProof(SET_B, SET_B)],
+      want: { status: 'secure' },
+    },
+    {
+      name: 'only the set over the limit',
+      records: nxProof(overLimit, overLimit),
+      want: { status: 'bogus', ede: Ede.UNSUPPORTED_NSEC3_ITERATIONS },
+    },
+    {
+      name: 'four sets are more than are tried',
+      records: [SET_A, SET_B, third, fourth].flatMap((s) => nxProof(s, s)),
+      want: { status: 'bogus', ede: Ede.DNSSEC_BOGUS },
+    },
+    {
+      name: 'three sets are tried',
+      records: [SET_A, third, fourth].flatMap((s) => nxProof(s, s)),
+      want: { status: 'secure' },
+    },
+    {
+      name: 'maxParamSets 1 with two sets',
+      records: [...nxProof(SET_A, SET_A), ...nxProof(SET_B, SET_B)],
+      opts: { maxParamSets: 1 },
+      want: { status: 'bogus', ede: Ede.DNSSEC_BOGUS },
+    },
+  ];
+  assert.equal(nsec3Covers(rec(SET_B, '=example.'), n('*.example.')), false, 'precondition');
+  for (const c of cases) {
+    const p = proveNxdomainNsec3(NX, c.records, ZONE, c.opts);
+    assert.equal(p.status, c.want.status, `${c.name}: ${p.reason}`);
+    if (c.want.ede !== undefined) assert.equal(p.ede, c.want.ede, c.name);
+  }
+});
+
+test('NSEC3 parameter sets: wildcard NODATA and wildcard answers do not mix sets either', () => {
+  // y.w.example. A: closest encloser w.example. (an ENT), next closer y.w.example., wildcard *.w.example.
+  const q = n('y.w.example.');
+  const proof = (ce: Rr<Nsec3Rdata>[], nc: Rr<Nsec3Rdata>[], wc: Rr<Nsec3Rdata>[]): Rr<Nsec3Rdata>[] => [
+    rec(ce, '=w.example.'),
+    rec(nc, '~y.w.example.'),
+    rec(wc, '=*.w.example.'),
+  ];
+  // Preconditions: set A alone lacks the next closer cover in the first mix and the wildcard
+  // match in the second.
+  for (const a of [rec(SET_A, '=w.example.'), rec(SET_A, '=*.w.example.')])
+    assert.equal(nsec3Covers(a, q), false, a.name.toString());
+  assert.notEqual(rec(SET_A, '~y.w.example.'), rec(SET_A, '=*.w.example.'));
+  const cases: { name: string; records: Rr<Nsec3Rdata>[]; want: string }[] = [
+    { name: 'one set', records: proof(SET_A, SET_A, SET_A), want: 'secure' },
+    { name: 'next closer from B', records: proof(SET_A, SET_B, SET_A), want: 'bogus' },
+    { name: 'wildcard from B', records: proof(SET_A, SET_A, SET_B), want: 'bogus' },
+  ];
+  for (const c of cases) {
+    const p = proveNodataNsec3(q, RRType.A, c.records, ZONE);
+    assert.equal(p.status, c.want, `${c.name}: ${p.reason}`);
+  }
+  const wc = n('*.w.example.');
+  assert.equal(proveWildcardAnswerNsec3(q, wc, [rec(SET_B, '~y.w.example.')], ZONE).status, 'secure');
+  const ce = proveClosestEncloserNsec3(q, [rec(SET_A, '=w.example.'), rec(SET_B, '~y.w.example.')], ZONE);
+  assert.equal(ce.status, 'bogus', `closest encloser across sets: ${ce.reason}`);
 });

@@ -3,10 +3,14 @@
  * RFC 9276 §3.2): the closest encloser proof and the NXDOMAIN, NODATA, DS, wildcard NODATA and
  * wildcard answer proofs, with Opt-Out spans (→ insecure) and iteration limits, on top of the
  * hashing, match and cover of nsec3.ts. Works on NSEC3 records whose signatures were already
- * verified. Nothing throws; hashing happens only after the iteration limits passed. Pure.
+ * verified; each proof is tried per parameter set (RFC 5155 §8.2) and never combines records
+ * of different sets. Every proof takes `opts` (Nsec3Options): the RFC 9276 iteration limits,
+ * `maxParamSets`, and `rrsigs`, the RRSIGs that covered the records, so that wildcard-expanded
+ * records are ignored (denial-input.ts). Nothing throws; hashing happens only after the
+ * iteration limits passed. Pure.
  */
 import { RRType, type Name, type Nsec3Rdata, type Rr } from '../wire/index.ts';
-import { Ctx, prepare, type Nsec3Limits, type Usable } from './nsec3.ts';
+import { Ctx, prepare, type Nsec3Options, type ParamSet, type Usable } from './nsec3.ts';
 import { Ede, type DenialProof } from './proof.ts';
 
 function has(u: Usable, type: number): boolean {
@@ -20,6 +24,27 @@ function optOut(u: Usable): boolean {
 function bogus(reason: string, ede: number = Ede.NSEC_MISSING): DenialProof {
   return { status: 'bogus', reason, ede };
 }
+
+const RANK: Readonly<Record<DenialProof['status'], number>> = { secure: 0, insecure: 1, bogus: 2 };
+
+/**
+ * Run `prove` on each parameter set on its own; the strongest verdict wins (secure, then
+ * insecure, then bogus) — every set was signed by the zone, so one complete proof suffices.
+ */
+function perParamSet<P extends ClosestEncloserProof>(
+  sets: ParamSet[] | DenialProof,
+  prove: (ctx: Ctx) => P,
+): P | DenialProof {
+  if (!Array.isArray(sets)) return sets;
+  let best: P | DenialProof = bogus('no NSEC3 parameter set to prove with');
+  for (const [i, set] of sets.entries()) {
+    const p = set instanceof Ctx ? prove(set) : set;
+    if (i === 0 || RANK[p.status] < RANK[best.status]) best = p;
+    if (p.status === 'secure') break;
+  }
+  return best;
+}
+
 /** The result of a closest encloser proof. */
 export interface ClosestEncloserProof {
   status: 'secure' | 'insecure' | 'bogus';
@@ -106,11 +131,10 @@ export function proveClosestEncloserNsec3(
   qname: Name,
   nsec3s: readonly Rr<Nsec3Rdata>[],
   zone?: Name,
-  limits?: Nsec3Limits,
+  opts?: Nsec3Options,
 ): ClosestEncloserProof {
-  const ctx = prepare(qname, nsec3s, { zone, limits, ds: false });
-  if (!(ctx instanceof Ctx)) return ctx;
-  return publicCe(closestEncloser(ctx, qname, false));
+  const sets = prepare(qname, nsec3s, { zone, options: opts, ds: false });
+  return perParamSet(sets, (ctx) => publicCe(closestEncloser(ctx, qname, false)));
 }
 
 /**
@@ -123,10 +147,13 @@ export function proveNxdomainNsec3(
   qname: Name,
   nsec3s: readonly Rr<Nsec3Rdata>[],
   zone?: Name,
-  limits?: Nsec3Limits,
+  opts?: Nsec3Options,
 ): DenialProof {
-  const ctx = prepare(qname, nsec3s, { zone, limits, ds: false });
-  if (!(ctx instanceof Ctx)) return ctx;
+  const sets = prepare(qname, nsec3s, { zone, options: opts, ds: false });
+  return perParamSet(sets, (ctx) => nxdomainIn(ctx, qname));
+}
+
+function nxdomainIn(ctx: Ctx, qname: Name): DenialProof {
   const ce = closestEncloser(ctx, qname, true);
   if (ce.status !== 'secure' || ce.closestEncloser === undefined) return asDenial(ce);
   const wildcard = ce.closestEncloser.prepend('*');
@@ -172,10 +199,13 @@ export function proveNodataNsec3(
   qtype: number,
   nsec3s: readonly Rr<Nsec3Rdata>[],
   zone?: Name,
-  limits?: Nsec3Limits,
+  opts?: Nsec3Options,
 ): DenialProof {
-  const ctx = prepare(qname, nsec3s, { zone, limits, ds: qtype === RRType.DS });
-  if (!(ctx instanceof Ctx)) return ctx;
+  const sets = prepare(qname, nsec3s, { zone, options: opts, ds: qtype === RRType.DS });
+  return perParamSet(sets, (ctx) => nodataIn(ctx, qname, qtype));
+}
+
+function nodataIn(ctx: Ctx, qname: Name, qtype: number): DenialProof {
   const q = qname.toString();
   const match = ctx.matching(qname);
   if (match !== undefined) {
@@ -242,16 +272,20 @@ export function proveWildcardAnswerNsec3(
   wildcard: Name,
   nsec3s: readonly Rr<Nsec3Rdata>[],
   zone?: Name,
-  limits?: Nsec3Limits,
+  opts?: Nsec3Options,
 ): DenialProof {
   const ce = wildcard.stripLeft(1);
   const q = qname.toString();
   if (!wildcard.isWildcard || !qname.isSubdomainOf(ce) || qname.labelCount <= ce.labelCount) {
     return bogus(`${q} cannot be an expansion of ${wildcard.toString()}`, Ede.DNSSEC_BOGUS);
   }
-  const ctx = prepare(qname, nsec3s, { zone, limits, ds: false });
-  if (!(ctx instanceof Ctx)) return ctx;
   const nc = qname.suffix(ce.labelCount + 1);
+  const sets = prepare(qname, nsec3s, { zone, options: opts, ds: false });
+  return perParamSet(sets, (ctx) => wildcardAnswerIn(ctx, { nc, ce, q, wildcard }));
+}
+
+function wildcardAnswerIn(ctx: Ctx, at: { nc: Name; ce: Name; q: string; wildcard: Name }): DenialProof {
+  const { nc, ce, q, wildcard } = at;
   const cover = ctx.covering(nc);
   if (cover === undefined)
     return bogus(`no NSEC3 proves that ${nc.toString()} does not exist (wildcard answer)`);
@@ -280,10 +314,13 @@ export function proveNoDsNsec3(
   name: Name,
   nsec3s: readonly Rr<Nsec3Rdata>[],
   zone?: Name,
-  limits?: Nsec3Limits,
+  opts?: Nsec3Options,
 ): DenialProof {
-  const ctx = prepare(name, nsec3s, { zone, limits, ds: true });
-  if (!(ctx instanceof Ctx)) return ctx;
+  const sets = prepare(name, nsec3s, { zone, options: opts, ds: true });
+  return perParamSet(sets, (ctx) => noDsIn(ctx, name));
+}
+
+function noDsIn(ctx: Ctx, name: Name): DenialProof {
   const n = name.toString();
   const match = ctx.matching(name);
   if (match !== undefined) {

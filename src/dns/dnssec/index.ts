@@ -24,6 +24,12 @@ export {
   signedOwner,
 } from './canonical.ts';
 export {
+  isExpandedRecord,
+  isWildcardExpansion,
+  usableDenialRecords,
+  type DenialOptions,
+} from './denial-input.ts';
+export {
   nsecClosestEncloser,
   nsecCovers,
   nsecMatches,
@@ -45,11 +51,13 @@ export { DnssecError, type DnssecErrorCode } from './errors.ts';
 export { keyTag, keyTagOfRdata } from './keytag.ts';
 export {
   DEFAULT_NSEC3_LIMITS,
+  groupByNsec3Params,
   nsec3Covers,
   nsec3Hash,
   nsec3Matches,
   type Nsec3HashParams,
   type Nsec3Limits,
+  type Nsec3Options,
 } from './nsec3.ts';
 export {
   atLeast,

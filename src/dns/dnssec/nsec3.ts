@@ -1,12 +1,14 @@
 /**
  * NSEC3 hashed owner names (RFC 5155 §5, §8.1–§8.3): the iterated SHA-1 hash, which NSEC3 RRs
- * a validator may use, match and cover with wrap-around, the per-proof hash cache and the RFC
- * 9276 iteration limits checked before any hashing. The proofs built on it live in
- * denial-nsec3.ts. Works on signature-verified records; nothing throws. Pure apart from SHA-1.
+ * a validator may use, their grouping by parameter set (§8.2), match and cover with
+ * wrap-around, the per-proof hash cache and the RFC 9276 iteration limits checked before any
+ * hashing. The proofs built on it live in denial-nsec3.ts. Works on signature-verified records;
+ * never mixes parameter sets in one proof; nothing throws. Pure apart from SHA-1.
  */
 import { compareBytes, toHex } from '../../util/index.ts';
 import { fromBase32Hex, type Name, type Nsec3Rdata, type Rr } from '../wire/index.ts';
 import { nsec3IteratedSha1 } from './algorithms.ts';
+import { usableDenialRecords, type DenialOptions } from './denial-input.ts';
 import { Ede, type DenialProof } from './proof.ts';
 
 /**
@@ -20,9 +22,22 @@ import { Ede, type DenialProof } from './proof.ts';
 export interface Nsec3Limits {
   insecureAbove?: number;
   bogusAbove?: number;
+  /**
+   * At most this many NSEC3 parameter sets (hash algorithm, iterations, salt) of one zone are
+   * tried per proof; more make the proof bogus (RFC 5155 §8.2 allows that for any mix). Each set
+   * costs its own hashing (CVE-2023-50868). Default 3.
+   */
+  maxParamSets?: number;
 }
 
-export const DEFAULT_NSEC3_LIMITS: Readonly<Required<Nsec3Limits>> = { insecureAbove: 150, bogusAbove: 500 };
+/** Options of the NSEC3 proofs: the limits and what is known of the records' signatures. */
+export interface Nsec3Options extends Nsec3Limits, DenialOptions {}
+
+export const DEFAULT_NSEC3_LIMITS: Readonly<Required<Nsec3Limits>> = {
+  insecureAbove: 150,
+  bogusAbove: 500,
+  maxParamSets: 3,
+};
 
 /** The hash parameters of an NSEC3 / NSEC3PARAM record. */
 export interface Nsec3HashParams {
@@ -61,7 +76,7 @@ function toUsable(rr: Rr<Nsec3Rdata>): Usable | undefined {
   return { rr, ownerHash, zone: rr.name.stripLeft(1) };
 }
 
-/** Per-proof state: the usable NSEC3s of one zone and a cache of computed hashes. */
+/** Per-proof state: the usable NSEC3s of one zone and one parameter set, and a hash cache. */
 export class Ctx {
   readonly zone: Name;
   readonly records: readonly Usable[];
@@ -122,38 +137,86 @@ export function nsec3Covers(nsec3: Rr<Nsec3Rdata>, name: Name, zone?: Name): boo
   return single(nsec3, zone)?.covering(name) !== undefined;
 }
 
+/** The parameter set of an NSEC3 as a key: hash algorithm, iterations and salt (RFC 5155 §3.1). */
+function paramKey(d: Nsec3Rdata): string {
+  return `${d.hashAlgorithm}/${d.iterations}/${toHex(d.salt)}`;
+}
+
 /**
- * Pick the zone and its usable NSEC3s. Without an explicit zone, the closest zone above qname
- * among the NSEC3 owners (for DS, strictly above: the DS answer comes from the parent).
+ * NSEC3 records grouped by parameter set (hash algorithm, iterations, salt), in order of first
+ * appearance. RFC 5155 §8.2: "A validator MAY treat a response as bogus if the response contains
+ * NSEC3 RRs that contain different values for hash algorithm, iterations, or salt from each
+ * other for that zone." A proof uses the records of one group only.
+ */
+export function groupByNsec3Params<T extends Rr<Nsec3Rdata>>(records: readonly T[]): T[][] {
+  return groupBy(records, (rr) => paramKey(rr.data));
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const g = groups.get(k);
+    if (g === undefined) groups.set(k, [item]);
+    else g.push(item);
+  }
+  return [...groups.values()];
+}
+
+/** What `prepare` yields per parameter set: a context to prove with, or the set's own verdict. */
+export type ParamSet = Ctx | DenialProof;
+
+/**
+ * Pick the zone and its usable NSEC3s, one context per parameter set. Without an explicit zone,
+ * the closest zone above qname among the NSEC3 owners (for DS, strictly above: the DS answer
+ * comes from the parent). Records shown by `opts.rrsigs` to be wildcard expansions are left out
+ * (denial-input.ts). More parameter sets than `maxParamSets` → bogus before any hashing.
  */
 export function prepare(
   qname: Name,
   nsec3s: readonly Rr<Nsec3Rdata>[],
-  opts: { zone: Name | undefined; limits: Nsec3Limits | undefined; ds: boolean },
-): Ctx | DenialProof {
-  const all = nsec3s.map(toUsable).filter((u): u is Usable => u !== undefined);
-  let zone = opts.zone;
-  if (zone === undefined) {
-    for (const u of all) {
-      if (!qname.isSubdomainOf(u.zone)) continue;
-      if (opts.ds && qname.equals(u.zone) && !qname.isRoot) continue;
-      if (zone === undefined || u.zone.labelCount > zone.labelCount) zone = u.zone;
-    }
-  }
+  opts: { zone: Name | undefined; options: Nsec3Options | undefined; ds: boolean },
+): ParamSet[] | DenialProof {
+  const unexpanded = usableDenialRecords(nsec3s, { rrsigs: opts.options?.rrsigs });
+  const all = unexpanded.map(toUsable).filter((u): u is Usable => u !== undefined);
+  const zone = opts.zone ?? closestZone(qname, all, opts.ds);
   const records = zone === undefined ? [] : all.filter((u) => u.zone.equals(zone));
   if (zone === undefined || records.length === 0)
     return bogus(`no usable NSEC3 records for ${qname.toString()}`, Ede.NSEC_MISSING);
-  const maxIter = Math.max(...records.map((u) => u.rr.data.iterations));
-  const bogusAbove = opts.limits?.bogusAbove ?? DEFAULT_NSEC3_LIMITS.bogusAbove;
-  const insecureAbove = opts.limits?.insecureAbove ?? DEFAULT_NSEC3_LIMITS.insecureAbove;
-  if (maxIter > bogusAbove) {
+  const groups = groupBy(records, (u) => paramKey(u.rr.data));
+  const max = opts.options?.maxParamSets ?? DEFAULT_NSEC3_LIMITS.maxParamSets;
+  if (groups.length > max) {
     return bogus(
-      `NSEC3 iterations ${maxIter} above ${bogusAbove} (RFC 9276)`,
+      `NSEC3 records of ${zone.toString()} with ${groups.length} parameter sets (at most ${max} are tried)`,
+      Ede.DNSSEC_BOGUS,
+    );
+  }
+  return groups.map((g) => withinLimits(zone, g, opts.options));
+}
+
+function closestZone(qname: Name, all: readonly Usable[], ds: boolean): Name | undefined {
+  let zone: Name | undefined;
+  for (const u of all) {
+    if (!qname.isSubdomainOf(u.zone)) continue;
+    if (ds && qname.equals(u.zone) && !qname.isRoot) continue;
+    if (zone === undefined || u.zone.labelCount > zone.labelCount) zone = u.zone;
+  }
+  return zone;
+}
+
+/** One parameter set: its RFC 9276 iteration limits are checked before any hashing. */
+function withinLimits(zone: Name, records: Usable[], limits: Nsec3Limits | undefined): ParamSet {
+  const iterations = (records[0] as Usable).rr.data.iterations;
+  const bogusAbove = limits?.bogusAbove ?? DEFAULT_NSEC3_LIMITS.bogusAbove;
+  const insecureAbove = limits?.insecureAbove ?? DEFAULT_NSEC3_LIMITS.insecureAbove;
+  if (iterations > bogusAbove) {
+    return bogus(
+      `NSEC3 iterations ${iterations} above ${bogusAbove} (RFC 9276)`,
       Ede.UNSUPPORTED_NSEC3_ITERATIONS,
     );
   }
-  if (maxIter > insecureAbove) {
-    const reason = `NSEC3 iterations ${maxIter} above ${insecureAbove} (RFC 9276): insecure`;
+  if (iterations > insecureAbove) {
+    const reason = `NSEC3 iterations ${iterations} above ${insecureAbove} (RFC 9276): insecure`;
     return { status: 'insecure', reason, ede: Ede.UNSUPPORTED_NSEC3_ITERATIONS };
   }
   return new Ctx(zone, records);

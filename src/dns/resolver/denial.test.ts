@@ -5,9 +5,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Name, parseZone, RRType, type Nsec3Rdata, type Rr } from '../wire/index.ts';
+import { groupByNsec3Params } from '../dnssec/index.ts';
+import { isType, Name, parseZone, RRType, type Nsec3Rdata, type Rr, type RrsigRdata } from '../wire/index.ts';
 import { DEFAULT_LIMITS } from './budget.ts';
-import { byNsec3Params, classifyDsDenial, proveNegative } from './denial.ts';
+import { classifyDsDenial, proveNegative } from './denial.ts';
 import { groupRrsets, type RRset } from './rrset.ts';
 
 const ZONE = Name.parse('example.');
@@ -27,7 +28,7 @@ test('NSEC3 records are grouped by parameter set', () => {
 ${h('c')}.example. 60 IN NSEC3 1 0 5 ab ${h('d')} A
 ${h('e')}.example. 60 IN NSEC3 1 0 0 - ${h('f')} A`) as Rr<Nsec3Rdata>[];
   assert.deepEqual(
-    byNsec3Params(rrs).map((g) => g.length),
+    groupByNsec3Params(rrs).map((g) => g.length),
     [2, 1],
   );
 });
@@ -63,4 +64,51 @@ test('DS denials: no cut, insecure delegation, no such name (also when the rcode
     classifyDsDenial(Name.parse('b.example.'), 'nodata', [], ZONE, DEFAULT_LIMITS).outcome,
     'bogus',
   );
+});
+
+/** RRsets of `text` with the RRSIGs in it attached (as the response validator hands them over). */
+function signedSets(text: string): RRset[] {
+  const rrs = parseZone(text);
+  return groupRrsets(
+    rrs,
+    rrs.filter((rr): rr is Rr<RrsigRdata> => isType(rr, RRType.RRSIG)),
+  );
+}
+
+const SIG = '300 20300101000000 20200101000000 1 example. AAAA';
+
+test('proof records a wildcard expanded, or whose next name leaves the zone, prove nothing', () => {
+  // "!.w.example." sorts before "*.w.example.": the wildcard's own NSEC expanded to that owner
+  // would cover both q.w.example. and the wildcard (CVE-2017-15105).
+  const cases: { name: string; text: string; want: string }[] = [
+    {
+      name: 'the wildcard NSEC expanded (RRSIG Labels 2 < 3)',
+      text: `!.w.example. 60 IN NSEC x.example. TXT RRSIG NSEC
+!.w.example. 60 IN RRSIG NSEC 13 2 ${SIG}`,
+      want: 'bogus',
+    },
+    {
+      name: 'the same record signed at its own name',
+      text: `!.w.example. 60 IN NSEC x.example. TXT RRSIG NSEC
+!.w.example. 60 IN RRSIG NSEC 13 3 ${SIG}`,
+      want: 'secure',
+    },
+    {
+      name: 'a next name outside the zone',
+      text: `!.w.example. 60 IN NSEC x.other. TXT RRSIG NSEC
+!.w.example. 60 IN RRSIG NSEC 13 3 ${SIG}`,
+      want: 'bogus',
+    },
+  ];
+  for (const c of cases) {
+    const p = proveNegative({
+      name: Name.parse('q.w.example.'),
+      qtype: RRType.TXT,
+      kind: 'nxdomain',
+      proofs: signedSets(c.text),
+      zone: ZONE,
+      limits: DEFAULT_LIMITS,
+    });
+    assert.equal(p.status, c.want, `${c.name}: ${p.reason}`);
+  }
 });

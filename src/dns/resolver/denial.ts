@@ -3,9 +3,10 @@
  * dns/dnssec: which proof family the response uses, NXDOMAIN / NODATA / wildcard-expansion
  * proofs, and — for the DS walk — whether a proven absence of DS means "no zone cut here",
  * "an insecure delegation" (RFC 4035 §5.2, RFC 5155 §8.6 opt-out) or "the name does not exist".
- * NSEC3 records are used one parameter set at a time: RFC 5155 §7.1 has a zone use a single
- * hash algorithm, salt and iteration count, so a proof assembled from records with different
- * parameters proves nothing. Pure: the RRsets passed in have already been signature-verified.
+ * The proofs themselves (NSEC3 one parameter set at a time, NSEC next names inside the zone,
+ * insecure delegations, wildcard-expanded proof records ignored) are dns/dnssec's; this module
+ * hands them the records together with the RRSIGs that covered them. Pure: the RRsets passed
+ * in have already been signature-verified.
  */
 import {
   Ede,
@@ -17,16 +18,21 @@ import {
   proveNxdomainNsec3,
   proveWildcardAnswerNsec,
   proveWildcardAnswerNsec3,
+  usableDenialRecords,
   type DenialProof,
-  type Nsec3Limits,
+  type Nsec3Options,
 } from '../dnssec/index.ts';
-import { toHex } from '../../util/index.ts';
-import { isType, RRType, type Name, type Nsec3Rdata, type NsecRdata, type Rr } from '../wire/index.ts';
+import {
+  isType,
+  RRType,
+  type Name,
+  type Nsec3Rdata,
+  type NsecRdata,
+  type Rr,
+  type RrsigRdata,
+} from '../wire/index.ts';
 import type { Limits } from './budget.ts';
 import type { RRset } from './rrset.ts';
-
-/** Parameter sets tried per proof (each costs hashing; CVE-2023-50868). */
-const MAX_NSEC3_PARAM_SETS = 3;
 
 function nsecs(sets: readonly RRset[]): Rr<NsecRdata>[] {
   return sets.flatMap((s) => s.rrs).filter((rr): rr is Rr<NsecRdata> => isType(rr, RRType.NSEC));
@@ -36,64 +42,20 @@ function nsec3s(sets: readonly RRset[]): Rr<Nsec3Rdata>[] {
   return sets.flatMap((s) => s.rrs).filter((rr): rr is Rr<Nsec3Rdata> => isType(rr, RRType.NSEC3));
 }
 
-function nsec3Limits(limits: Limits): Nsec3Limits {
-  return { insecureAbove: limits.nsec3InsecureIterations, bogusAbove: limits.nsec3BogusIterations };
-}
-
-/** NSEC3 records grouped by (hash algorithm, iterations, salt), in order of first appearance. */
-export function byNsec3Params(records: readonly Rr<Nsec3Rdata>[]): Rr<Nsec3Rdata>[][] {
-  const groups = new Map<string, Rr<Nsec3Rdata>[]>();
-  for (const rr of records) {
-    const key = `${rr.data.hashAlgorithm}/${rr.data.iterations}/${toHex(rr.data.salt)}`;
-    const g = groups.get(key);
-    if (g === undefined) groups.set(key, [rr]);
-    else g.push(rr);
-  }
-  return [...groups.values()];
-}
-
-const RANK: Readonly<Record<DenialProof['status'], number>> = { secure: 0, insecure: 1, bogus: 2 };
-
-/** Run `prove` on each NSEC3 parameter set; the strongest outcome wins. */
-function perParamSet(
-  records: readonly Rr<Nsec3Rdata>[],
-  prove: (group: Rr<Nsec3Rdata>[]) => DenialProof,
-): DenialProof {
-  const groups = byNsec3Params(records);
-  if (groups.length > MAX_NSEC3_PARAM_SETS) {
-    return {
-      status: 'bogus',
-      reason: `NSEC3 records with ${groups.length} parameter sets (at most ${MAX_NSEC3_PARAM_SETS} are tried)`,
-      ede: Ede.DNSSEC_BOGUS,
-    };
-  }
-  let best: DenialProof | undefined;
-  for (const g of groups) {
-    const p = prove(g);
-    if (best === undefined || RANK[p.status] < RANK[best.status]) best = p;
-    if (p.status === 'secure') break;
-  }
-  return best ?? MISSING;
-}
-
 /**
- * RFC 4035 §5.2 / §4.3: a parent's NSEC at or above `name` with the NS bit but neither DS nor
- * SOA shows an insecure delegation; whatever the child says below it is insecure (as RFC 5155
- * §8.6 has it for NSEC3). RFC 6840 §4.1 forbids using such an NSEC to deny data — it is used
- * here only to stop trusting, never to prove absence.
+ * The zone's RRSIGs over the proof RRsets (the ones verification used): the proofs ignore the
+ * records these show to be wildcard expansions.
  */
-function insecureDelegationNsec(name: Name, records: readonly Rr<NsecRdata>[]): DenialProof | undefined {
-  const cut = records.find((rr) => {
-    const t = rr.data.types;
-    return (
-      name.isSubdomainOf(rr.name) &&
-      t.includes(RRType.NS) &&
-      !t.includes(RRType.SOA) &&
-      !t.includes(RRType.DS)
-    );
-  });
-  if (cut === undefined) return undefined;
-  return { status: 'insecure', reason: `${cut.name.toString()} is a delegation without DS (insecure)` };
+function rrsigs(sets: readonly RRset[], zone: Name): Rr<RrsigRdata>[] {
+  return sets.flatMap((s) => s.sigs).filter((s) => s.data.signerName.equals(zone));
+}
+
+function nsec3Options(limits: Limits, sets: readonly RRset[], zone: Name): Nsec3Options {
+  return {
+    insecureAbove: limits.nsec3InsecureIterations,
+    bogusAbove: limits.nsec3BogusIterations,
+    rrsigs: rrsigs(sets, zone),
+  };
 }
 
 const MISSING: DenialProof = {
@@ -113,20 +75,17 @@ export function proveNegative(p: {
 }): DenialProof {
   const n = nsecs(p.proofs);
   if (n.length > 0) {
-    const cut = p.qtype === RRType.DS ? undefined : insecureDelegationNsec(p.name, n);
-    if (cut !== undefined) return cut;
+    const opts = { rrsigs: rrsigs(p.proofs, p.zone) };
     return p.kind === 'nxdomain'
-      ? proveNxdomainNsec(p.name, n, p.zone)
-      : proveNodataNsec(p.name, p.qtype, n, p.zone);
+      ? proveNxdomainNsec(p.name, n, p.zone, opts)
+      : proveNodataNsec(p.name, p.qtype, n, p.zone, opts);
   }
   const n3 = nsec3s(p.proofs);
   if (n3.length > 0) {
-    const lim = nsec3Limits(p.limits);
-    return perParamSet(n3, (g) =>
-      p.kind === 'nxdomain'
-        ? proveNxdomainNsec3(p.name, g, p.zone, lim)
-        : proveNodataNsec3(p.name, p.qtype, g, p.zone, lim),
-    );
+    const opts = nsec3Options(p.limits, p.proofs, p.zone);
+    return p.kind === 'nxdomain'
+      ? proveNxdomainNsec3(p.name, n3, p.zone, opts)
+      : proveNodataNsec3(p.name, p.qtype, n3, p.zone, opts);
   }
   return MISSING;
 }
@@ -140,11 +99,10 @@ export function proveWildcardExpansion(
   limits: Limits,
 ): DenialProof {
   const n = nsecs(proofs);
-  if (n.length > 0) return proveWildcardAnswerNsec(name, wildcard, n, zone);
+  if (n.length > 0) return proveWildcardAnswerNsec(name, wildcard, n, zone, { rrsigs: rrsigs(proofs, zone) });
   const n3 = nsec3s(proofs);
-  if (n3.length > 0) {
-    return perParamSet(n3, (g) => proveWildcardAnswerNsec3(name, wildcard, g, zone, nsec3Limits(limits)));
-  }
+  if (n3.length > 0)
+    return proveWildcardAnswerNsec3(name, wildcard, n3, zone, nsec3Options(limits, proofs, zone));
   return {
     ...MISSING,
     reason: `wildcard answer for ${name.toString()} without proof that the name does not exist`,
@@ -186,8 +144,9 @@ export function classifyDsDenial(
     return { outcome: 'bogus', reason: proof.reason, ...(proof.ede === undefined ? {} : { ede: proof.ede }) };
   if (proof.status === 'insecure') return { outcome: 'insecure', reason: proof.reason };
   if (proven === 'nxdomain') return { outcome: 'nxdomain', reason: proof.reason };
-  const matchNsec = nsecs(proofs).find((rr) => nsecMatches(rr, cand));
-  const matchNsec3 = nsec3s(proofs).find((rr) => nsec3Matches(rr, cand, zone));
+  const usable = { zone, rrsigs: rrsigs(proofs, zone) };
+  const matchNsec = usableDenialRecords(nsecs(proofs), usable).find((rr) => nsecMatches(rr, cand));
+  const matchNsec3 = usableDenialRecords(nsec3s(proofs), usable).find((rr) => nsec3Matches(rr, cand, zone));
   const types = matchNsec?.data.types ?? matchNsec3?.data.types ?? [];
   if (types.includes(RRType.NS) && !types.includes(RRType.SOA)) {
     return { outcome: 'insecure', reason: `${cand.toString()} is a delegation without DS (insecure)` };

@@ -51,6 +51,31 @@ export const Rcode = {
 /** Opcodes (RFC 1035 §4.1.1, RFC 6895). */
 export const Opcode = { QUERY: 0, IQUERY: 1, STATUS: 2, NOTIFY: 4, UPDATE: 5 } as const;
 
+/**
+ * DNSSEC algorithm numbers (RFC 4034 Appendix A.1 and the IANA "DNS Security Algorithm Numbers"
+ * registry), defined here once: the DNSKEY, DS and RRSIG codecs parse their mnemonics (with
+ * '-' for '_': `RSASHA1-NSEC3-SHA1`) and dns/dnssec re-exports them.
+ */
+export const DnssecAlgorithm = {
+  RSAMD5: 1,
+  DH: 2,
+  DSA: 3,
+  RSASHA1: 5,
+  DSA_NSEC3_SHA1: 6,
+  RSASHA1_NSEC3_SHA1: 7,
+  RSASHA256: 8,
+  RSASHA512: 10,
+  ECC_GOST: 12,
+  ECDSAP256SHA256: 13,
+  ECDSAP384SHA384: 14,
+  ED25519: 15,
+  ED448: 16,
+  INDIRECT: 252,
+  PRIVATEDNS: 253,
+  PRIVATEOID: 254,
+} as const;
+export type DnssecAlgorithmName = keyof typeof DnssecAlgorithm;
+
 /** EDNS option codes (RFC 6891 registry). */
 export const EdnsOption = { COOKIE: 10, PADDING: 12, EDE: 15 } as const;
 

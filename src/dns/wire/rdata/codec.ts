@@ -8,6 +8,7 @@ import { WireError } from '../errors.ts';
 import type { Name } from '../name.ts';
 import type { Reader } from '../reader.ts';
 import type { TokenStream } from '../text.ts';
+import { DnssecAlgorithm } from '../types.ts';
 import type { Writer } from '../writer.ts';
 
 /** How names inside rdata are written. */
@@ -56,25 +57,13 @@ export function base64ToBytes(text: string, what: string): Uint8Array {
   }
 }
 
-/** DNSSEC algorithm mnemonics (RFC 4034 Appendix A.1 and the IANA registry). */
-const ALGORITHM_MNEMONICS: Readonly<Record<string, number>> = {
-  RSAMD5: 1,
-  DH: 2,
-  DSA: 3,
-  RSASHA1: 5,
-  'DSA-NSEC3-SHA1': 6,
-  'RSASHA1-NSEC3-SHA1': 7,
-  RSASHA256: 8,
-  RSASHA512: 10,
-  'ECC-GOST': 12,
-  ECDSAP256SHA256: 13,
-  ECDSAP384SHA384: 14,
-  ED25519: 15,
-  ED448: 16,
-  INDIRECT: 252,
-  PRIVATEDNS: 253,
-  PRIVATEOID: 254,
-};
+/**
+ * DNSSEC algorithm mnemonics (RFC 4034 Appendix A.1 and the IANA registry): the names of
+ * `DnssecAlgorithm` (types.ts) with '-' for '_', as in `DSA-NSEC3-SHA1`.
+ */
+const ALGORITHM_MNEMONICS: ReadonlyMap<string, number> = new Map(
+  Object.entries(DnssecAlgorithm).map(([name, value]) => [name.replaceAll('_', '-'), value]),
+);
 
 /**
  * Read a DNSSEC algorithm field. RFC 4034 §2.2, §3.2 and §5.3: "The Algorithm field MUST be
@@ -87,7 +76,7 @@ export function parseAlgorithm(t: TokenStream, what: string): number {
     if (v > 0xff) throw new WireError('DNS_ERR_BAD_TEXT', `${what} ${text} is over 255`);
     return v;
   }
-  const v = ALGORITHM_MNEMONICS[text.toUpperCase()];
+  const v = ALGORITHM_MNEMONICS.get(text.toUpperCase());
   if (v === undefined)
     throw new WireError('DNS_ERR_BAD_TEXT', `${what} '${text}' is not a number or mnemonic`);
   return v;
