@@ -71,7 +71,7 @@ export type HostLookup =
       /** Lookups that failed for one address family while the other succeeded. */
       warnings: string[];
     }
-  | { kind: 'failed'; name: Name; reason: string; status: Proof };
+  | { kind: 'failed'; name: Name; reason: string; status: Proof; noAddress?: true };
 
 const RANK: Record<Proof, number> = { secure: 0, insecure: 1, indeterminate: 2, bogus: 3 };
 
@@ -126,6 +126,8 @@ export async function lookupHost(host: Name, resolver: DaneResolver): Promise<Ho
       name: host,
       reason: `no A or AAAA records for ${host.toString()} (${kinds})`,
       status: weakest(good.map((a) => a.status)),
+      // Proven absence of both address RRsets (not a lookup failure): the host is unusable.
+      ...(bad.length === 0 ? { noAddress: true as const } : {}),
     };
   }
   const status = weakest(good.map((a) => a.status));

@@ -77,6 +77,8 @@ interface Ctx {
   log: string[];
   attempts: AttemptRecord[];
   say: (line: string) => void;
+  /** Hosts whose A and AAAA records are both proven absent. */
+  hostsWithoutAddress: number;
 }
 
 /** Deliver (or verify) one domain's recipients. Never throws for network or DNS conditions. */
@@ -87,6 +89,7 @@ export async function deliverToDomain(job: DomainJob, opts: DeliverOptions): Pro
     opts,
     log,
     attempts: [],
+    hostsWithoutAddress: 0,
     say: (text) => {
       const line = oneLine(text);
       log.push(line);
@@ -140,7 +143,7 @@ export async function deliverToDomain(job: DomainJob, opts: DeliverOptions): Pro
     case 'hosts':
       break;
   }
-  const hosts = orderMxHosts(mx.hosts, { random: opts.random, limit: opts.maxHosts ?? 10 });
+  const hosts = orderMxHosts(uniqueHosts(mx.hosts), { random: opts.random, limit: opts.maxHosts ?? 10 });
   const plans = hosts.map((h) => () => planHost(ctx, domain, h.name, mx.status));
   return tryHosts(ctx, plans);
 }
@@ -161,6 +164,7 @@ async function planHost(ctx: Ctx, domain: Name, host: Name, mxStatus: Proof): Pr
   const h = await lookupHost(host, o.resolver);
   const mxText = host.toString().replace(/\.$/, '');
   if (h.kind === 'failed') {
+    if (h.noAddress === true) ctx.hostsWithoutAddress++;
     ctx.say(`DNS: address lookup for ${mxText} failed: ${h.reason}`);
     ctx.attempts.push(noAttempt(mxText, h.status, `address lookup failed: ${h.reason}`));
     return undefined;
@@ -228,8 +232,31 @@ async function tryHosts(ctx: Ctx, steps: PlanStep[]): Promise<DeliveryResult> {
       lastSite = out.last.verdict.site;
     }
   }
+  // RFC 5321 §5.1: "If MX records are present, but none of them are usable, or the implicit MX is
+  // unusable, this situation MUST be reported as an error." Only proven absence counts: a host whose
+  // address lookup failed may work later, so any such host keeps the message deferred.
+  if (steps.length > 0 && ctx.hostsWithoutAddress === steps.length) {
+    return final(
+      ctx,
+      'bounce',
+      '5.4.4',
+      'no MX host of the domain has an address (A/AAAA records proven absent)',
+    );
+  }
   const reason = lastSite?.reason ?? 'no MX host could be tried';
   return final(ctx, 'defer', lastSite?.enhanced ?? '4.4.1', reason);
+}
+
+/** The same host listed twice is tried once, at its best preference. */
+function uniqueHosts(
+  hosts: readonly { name: Name; preference: number }[],
+): { name: Name; preference: number }[] {
+  const best = new Map<string, { name: Name; preference: number }>();
+  for (const h of hosts) {
+    const seen = best.get(h.name.key());
+    if (seen === undefined || h.preference < seen.preference) best.set(h.name.key(), h);
+  }
+  return [...best.values()];
 }
 
 async function attemptWithFallback(

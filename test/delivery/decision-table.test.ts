@@ -532,3 +532,48 @@ test('observability: transcript lines, DANE verdicts and attempts are published 
     for (const [name, fn] of subs) unsubscribe(name, fn);
   }
 });
+
+test('row 2: every MX host proven to have no address → bounced 5.4.4 (RFC 5321 §5.1)', async () => {
+  const r = baseDns();
+  mx(r, 'example.org', [
+    [10, 'void1.example.org'],
+    [20, 'void2.example.org'],
+  ]);
+  for (const h of ['void1.example.org.', 'void2.example.org.']) {
+    r.set(h, 'A', { kind: 'nodata' });
+    r.set(h, 'AAAA', { kind: 'nxdomain' });
+  }
+  const { res, where } = await send(r, 'user@example.org');
+  assert.equal(res.outcome, 'bounced');
+  assert.equal(res.enhanced, '5.4.4');
+  assert.deepEqual(where, []);
+});
+
+test('row 2: one host without addresses and one whose lookup failed → deferred, not bounced', async () => {
+  const r = baseDns();
+  mx(r, 'example.org', [
+    [10, 'void1.example.org'],
+    [20, 'broken.example.org'],
+  ]);
+  r.set('void1.example.org.', 'A', { kind: 'nodata' });
+  r.set('void1.example.org.', 'AAAA', { kind: 'nodata' });
+  r.set('broken.example.org.', 'A', { kind: 'failed', status: 'indeterminate', reason: 'timeout' });
+  r.set('broken.example.org.', 'AAAA', { kind: 'nodata' });
+  const { res } = await send(r, 'user@example.org');
+  assert.equal(res.outcome, 'deferred');
+});
+
+test('row 2: an MX host listed twice is tried once', async () => {
+  const r = baseDns();
+  mx(r, 'example.org', [
+    [20, 'mx1.example.org'],
+    [10, 'mx1.example.org'],
+  ]);
+  r.set(`_${port}._tcp.mx1.example.org.`, 'TLSA', {
+    kind: 'answer',
+    records: [tlsaLine('mx1.example.org', '3 1 1 ' + 'ab'.repeat(32))],
+  });
+  const { res } = await send(r, 'user@example.org');
+  assert.equal(res.outcome, 'deferred');
+  assert.equal(res.attempts.length, 1);
+});
