@@ -26,16 +26,10 @@ import {
 import type { Proof } from '../dns/dnssec/index.ts';
 import type { Clock, Random } from '../util/index.ts';
 import { publishLog } from './channels.ts';
+import { oneLine, toALabels, uniqueHosts, wireAddress } from './names.ts';
 import { runAttempt, type AttemptOutput, type Transact } from './attempt.ts';
 import type { TransactionOptions } from '../smtp/client/index.ts';
-import {
-  dsnMailParams,
-  dsnRcptParams,
-  isAscii,
-  parseMailbox,
-  withAsciiDomain,
-  type DsnRequest,
-} from '../smtp/protocol/index.ts';
+import { dsnMailParams, dsnRcptParams, type DsnRequest } from '../smtp/protocol/index.ts';
 import { replyJson, type AttemptRecord, type DeliveryResult, type RecipientResult } from './types.ts';
 
 export interface DeliverOptions {
@@ -247,18 +241,6 @@ async function tryHosts(ctx: Ctx, steps: PlanStep[]): Promise<DeliveryResult> {
   return final(ctx, 'defer', lastSite?.enhanced ?? '4.4.1', reason);
 }
 
-/** The same host listed twice is tried once, at its best preference. */
-function uniqueHosts(
-  hosts: readonly { name: Name; preference: number }[],
-): { name: Name; preference: number }[] {
-  const best = new Map<string, { name: Name; preference: number }>();
-  for (const h of hosts) {
-    const seen = best.get(h.name.key());
-    if (seen === undefined || h.preference < seen.preference) best.set(h.name.key(), h);
-  }
-  return [...best.values()];
-}
-
 async function attemptWithFallback(
   ctx: Ctx,
   plan: HostPlan,
@@ -378,50 +360,4 @@ function literalPolicy(ctx: Ctx): HostPolicy {
     insecureMx: o.insecureMx,
     dane: { kind: 'none', reason: 'address literal' },
   });
-}
-
-/**
- * The address as it goes on the wire: a non-ASCII domain in A-labels when the local part is
- * ASCII, so the message needs no SMTPUTF8 (RFC 6531 §3.2: SMTPUTF8 only for what cannot be ASCII;
- * RFC 5890: A-labels are the domain's ASCII form). Anything else is sent as written.
- */
-function wireAddress(address: string): string {
-  try {
-    const box = parseMailbox(address);
-    if (box.ascii || box.domainKind !== 'name' || !isAscii(box.localPart)) return address;
-    return withAsciiDomain(box, (d) => toALabels(d)?.toString().replace(/\.$/, '') ?? '');
-  } catch {
-    return address;
-  }
-}
-
-/**
- * A transcript line is one line: control characters (and U+2028/9) from anything a peer or a
- * zone controlled become `?`, so nothing can forge a line such as "DANE: validated successfully".
- */
-function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?');
-}
-
-/** IDNA: the domain in A-labels (UTS #46 via WHATWG URL), or undefined when it is not a valid name. */
-export function toALabels(domain: string): Name | undefined {
-  const ascii = domainToAsciiSafe(domain.replace(/\.$/, ''));
-  if (ascii === undefined || ascii.length === 0 || !/^[a-z0-9._-]+$/i.test(ascii)) return undefined;
-  try {
-    return Name.parse(`${ascii}.`);
-  } catch {
-    return undefined;
-  }
-}
-
-function domainToAsciiSafe(text: string): string | undefined {
-  try {
-    const host = new URL(`http://${text}/`).hostname;
-    // The URL parser turns digit-only names into IPv4 addresses ("123" → "0.0.0.123"): refuse that.
-    if (/^[\d.]+$/.test(host) && host !== text) return undefined;
-    return host;
-  } catch {
-    return undefined;
-  }
 }

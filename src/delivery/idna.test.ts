@@ -1,7 +1,7 @@
 /** Destination domains in A-labels (IDNA, UTS #46 via the WHATWG URL host parser). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { toALabels } from './deliver.ts';
+import { toALabels } from './names.ts';
 
 const cases: [string, string | undefined][] = [
   ['example.org', 'example.org.'],

@@ -3,7 +3,8 @@
  * types of DESIGN.md's CLI contract.
  */
 export { deliver, groupByDomain, lookupRcpt, mergeResults, type Envelope } from './api.ts';
-export { deliverToDomain, toALabels, type DeliverOptions, type DomainJob } from './deliver.ts';
+export { deliverToDomain, type DeliverOptions, type DomainJob } from './deliver.ts';
+export { toALabels } from './names.ts';
 export type { Transact } from './attempt.ts';
 export * from './types.ts';
 export { DeliveryChannel } from './channels.ts';
