@@ -39,32 +39,13 @@ import {
   verifyWithLdns,
   writeRootHints,
 } from './index.ts';
+import { FIXTURE_ZONE_TEXT } from '../../src/lab/dns-test-fixtures.ts';
 
 const net = addressPlan(8);
 const HOUR = 3600;
 
-/** A zone with a wildcard, an empty non-terminal, signed and unsigned delegations, CNAME, DNAME. */
-const ZONE_BODY = `$TTL 3600
-@ IN SOA ns1 hostmaster 1 7200 3600 1209600 300
-@ IN NS ns1
-@ IN MX 10 mx1
-ns1 IN A 192.0.2.53
-www IN A 192.0.2.1
-www IN AAAA 2001:db8::1
-mx1 IN A 192.0.2.25
-_25._tcp.mx1 IN TLSA 3 1 1 2d2d1b5cc48ec4b0d3e37cce36e3d78009beb80ec862ba77a819cf871e1cd5c4
-*.wild IN TXT "wildcard"
-x.y.ent IN A 192.0.2.9
-sec IN NS ns.sec
-ns.sec IN A 192.0.2.54
-sec IN DS 12345 13 2 2d2d1b5cc48ec4b0d3e37cce36e3d78009beb80ec862ba77a819cf871e1cd5c4
-insec IN NS ns.insec
-ns.insec IN A 192.0.2.55
-a.b.deep IN NS ns.elsewhere.example.net.
-alias IN CNAME www
-dn IN DNAME target
-host.target IN A 192.0.2.77
-`;
+/** The lab's fixture zone (wildcard, empty non-terminal, signed and unsigned delegations, CNAME, DNAME). */
+const ZONE_BODY = FIXTURE_ZONE_TEXT;
 
 const DENIALS: Readonly<Record<string, DenialMode>> = {
   nsec: 'nsec',
