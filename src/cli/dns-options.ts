@@ -9,33 +9,16 @@
  * Must never: fall back to another mode or to the built-in anchors when a file fails.
  */
 import { readFileSync } from 'node:fs';
-import { parseTrustAnchors, rootTrustAnchors, type TrustAnchorRecord } from '../dns/dnssec/index.ts';
+import { parseTrustAnchors, type TrustAnchorRecord } from '../dns/dnssec/index.ts';
 import {
-  ForwardingUpstream,
-  IANA_ROOT_HINTS,
-  IterativeUpstream,
-  Resolver,
   rootHintsFromRecords,
-  TrustAnchors,
+  type Resolver,
   type ResolverMode,
   type RootHint,
-  type Upstream,
 } from '../dns/resolver/index.ts';
-import {
-  createExchange,
-  parseServerSpec,
-  readResolvConf,
-  type ServerAddress,
-} from '../dns/transport/index.ts';
 import { parseZone } from '../dns/wire/index.ts';
-import {
-  cryptoRandom,
-  describeError,
-  isMtaError,
-  systemClock,
-  type Clock,
-  type Random,
-} from '../util/index.ts';
+import { createResolver, MtaSetupError, type DnsSettings } from '../mta/index.ts';
+import { describeError, type Clock, type Random } from '../util/index.ts';
 import {
   ConfigError,
   intOpt,
@@ -101,10 +84,10 @@ function oneLine(e: unknown): string {
   return text.replace(/^[A-Z]+: /, '');
 }
 
-/** Trust anchors from `--trust-anchor FILE`s (all of them together replace the built-in ones). */
-export function trustAnchorsFromArgs(args: ParsedArgs, deps: DnsOptionsDeps = {}): TrustAnchors {
+/** Records of the `--trust-anchor FILE`s (all together replace the built-in ones), or undefined. */
+function anchorRecordsFromArgs(args: ParsedArgs, deps: DnsOptionsDeps): TrustAnchorRecord[] | undefined {
   const files = stringsOpt(args, 'trust-anchor');
-  if (files.length === 0) return new TrustAnchors(rootTrustAnchors());
+  if (files.length === 0) return undefined;
   const records: TrustAnchorRecord[] = [];
   for (const file of files) {
     const text = readText(file, 'trust anchor', deps);
@@ -114,21 +97,7 @@ export function trustAnchorsFromArgs(args: ParsedArgs, deps: DnsOptionsDeps = {}
       throw new ConfigError(`invalid trust anchor file ${file}: ${oneLine(e)}`);
     }
   }
-  return new TrustAnchors(records);
-}
-
-function rootHintsFromArgs(args: ParsedArgs, deps: DnsOptionsDeps): readonly RootHint[] {
-  const file = stringOpt(args, 'root-hints');
-  if (file === undefined) return IANA_ROOT_HINTS;
-  const text = readText(file, 'root hints', deps);
-  let parsed: ReturnType<typeof rootHintsFromRecords>;
-  try {
-    parsed = rootHintsFromRecords(parseZone(text));
-  } catch (e) {
-    throw new ConfigError(`invalid root hints file ${file}: ${oneLine(e)}`);
-  }
-  if ('error' in parsed) throw new ConfigError(`invalid root hints file ${file}: ${parsed.error}`);
-  return parsed.hints;
+  return records;
 }
 
 function modeFromArgs(args: ParsedArgs): ResolverMode {
@@ -136,26 +105,6 @@ function modeFromArgs(args: ParsedArgs): ResolverMode {
   const mode = MODES.find((m) => m === text);
   if (mode === undefined) throw new UsageError(`--dns-mode: '${text}' is not one of ${MODES.join(', ')}`);
   return mode;
-}
-
-/** `--resolver` specs, or resolv.conf's nameservers (whose warnings go to stderr). */
-function resolversFromArgs(
-  args: ParsedArgs,
-  io: CommandIo,
-): { servers: ServerAddress[]; fromFlags: boolean } {
-  const specs = stringsOpt(args, 'resolver');
-  if (specs.length > 0) {
-    try {
-      return { servers: specs.map((s) => parseServerSpec(s)), fromFlags: true };
-    } catch (e) {
-      if (isMtaError(e, 'DNS_ERR_BAD_SERVER')) throw new UsageError(`--resolver: ${e.message}`);
-      throw e;
-    }
-  }
-  const path = io.env['DANE_MTA_RESOLV_CONF'] ?? '/etc/resolv.conf';
-  const conf = readResolvConf({ path });
-  for (const w of conf.warnings) io.stderr(`dane-mta: resolv.conf: ${w}\n`);
-  return { servers: conf.servers, fromFlags: false };
 }
 
 function checkFlags(args: ParsedArgs, mode: ResolverMode): void {
@@ -172,45 +121,71 @@ function checkFlags(args: ParsedArgs, mode: ResolverMode): void {
 }
 
 /**
- * Build the resolver the flags ask for. Mode trust-ad is refused unless every resolver is on
- * loopback (127.0.0.0/8 or ::1), as Postfix and Maddy require: exit 64 when named by
- * `--resolver`, 78 when they come from resolv.conf.
+ * The DNS flags as the composition root's `DnsSettings` (files read here; flags that contradict
+ * the mode are usage errors, unreadable or invalid files configuration errors).
  */
-export async function resolverFromArgs(
-  args: ParsedArgs,
-  io: CommandIo,
-  deps: DnsOptionsDeps = {},
-): Promise<Resolver> {
+export function dnsSettingsFromArgs(args: ParsedArgs, io: CommandIo, deps: DnsOptionsDeps = {}): DnsSettings {
   const mode = modeFromArgs(args);
   checkFlags(args, mode);
   const seconds = intOpt(args, 'timeout', { min: 1, max: 300 });
   const port = intOpt(args, 'dns-port', { min: 1, max: 65535 });
-  const clock = deps.clock ?? systemClock;
-  const random = deps.random ?? cryptoRandom;
-  const anchors = trustAnchorsFromArgs(args, deps);
-  const exchange = createExchange({
-    random,
+  const hintsFile = stringOpt(args, 'root-hints');
+  const settings: DnsSettings = {
+    mode,
+    resolvers: stringsOpt(args, 'resolver'),
     ...(seconds === undefined ? {} : { timeoutMs: seconds * 1000 }),
-  });
-  let upstream: Upstream;
-  if (mode === 'recursive') {
-    upstream = new IterativeUpstream(rootHintsFromArgs(args, deps), exchange, {
-      clock,
-      random,
-      ...(port === undefined ? {} : { port }),
-    });
-  } else {
-    const { servers, fromFlags } = resolversFromArgs(args, io);
-    upstream = new ForwardingUpstream(servers, exchange, { random, checkingDisabled: mode === 'validate' });
-    if (mode === 'trust-ad') {
-      try {
-        return new Resolver({ upstream, mode, anchors, clock });
-      } catch (e) {
-        if (!isMtaError(e, 'DNS_ERR_TRUST_AD_NOT_LOOPBACK')) throw e;
-        if (fromFlags) throw new UsageError(e.message);
-        throw new ConfigError(`${e.message} (from resolv.conf; name one with --resolver)`);
-      }
-    }
+    ...(port === undefined ? {} : { port }),
+    ...(io.env['DANE_MTA_RESOLV_CONF'] === undefined ? {} : { resolvConf: io.env['DANE_MTA_RESOLV_CONF'] }),
+  };
+  const anchors = anchorRecordsFromArgs(args, deps);
+  if (anchors !== undefined) settings.trustAnchors = anchors;
+  if (hintsFile !== undefined) {
+    const text = readText(hintsFile, 'root hints', deps);
+    settings.rootHints = rootHintsText(text, hintsFile);
   }
-  return Promise.resolve(new Resolver({ upstream, mode, anchors, clock }));
+  return settings;
+}
+
+function rootHintsText(text: string, file: string): readonly RootHint[] {
+  let parsed: ReturnType<typeof rootHintsFromRecords>;
+  try {
+    parsed = rootHintsFromRecords(parseZone(text));
+  } catch (e) {
+    throw new ConfigError(`invalid root hints file ${file}: ${oneLine(e)}`);
+  }
+  if ('error' in parsed) throw new ConfigError(`invalid root hints file ${file}: ${parsed.error}`);
+  return parsed.hints;
+}
+
+/**
+ * Build the resolver the flags ask for, through the composition root. Mode trust-ad is refused
+ * unless every resolver is on loopback (127.0.0.0/8 or ::1), as Postfix and Maddy require: exit
+ * 64 when named by `--resolver`, 78 when they come from resolv.conf.
+ */
+export function resolverFromArgs(
+  args: ParsedArgs,
+  io: CommandIo,
+  deps: DnsOptionsDeps = {},
+): Promise<Resolver> {
+  const settings = dnsSettingsFromArgs(args, io, deps);
+  try {
+    return Promise.resolve(
+      createResolver(settings, {
+        ...(deps.clock === undefined ? {} : { clock: deps.clock }),
+        ...(deps.random === undefined ? {} : { random: deps.random }),
+        onWarning: (w) => {
+          io.stderr(`dane-mta: ${w}\n`);
+        },
+      }),
+    );
+  } catch (e) {
+    if (!(e instanceof MtaSetupError)) throw e;
+    const named = (settings.resolvers?.length ?? 0) > 0;
+    if (e.code === 'MTA_ERR_TRUST_AD_NOT_LOOPBACK') {
+      if (named) throw new UsageError(e.message);
+      throw new ConfigError(`${e.message}; name one with --resolver`);
+    }
+    if (e.setting === 'resolvers') throw new UsageError(`--resolver: ${e.message}`);
+    throw new ConfigError(e.message);
+  }
 }
