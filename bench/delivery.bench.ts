@@ -93,7 +93,7 @@ function benchRecords(pki: Pki): string {
   ).join('\n');
 }
 
-type BenchOptions = Omit<DeliverOptions, 'tlsMode'>;
+type BenchOptions = DeliverOptions;
 
 async function startWorld(scope: Scope): Promise<BenchOptions> {
   const pki = makePki(Date.now());
@@ -129,9 +129,7 @@ async function startWorld(scope: Scope): Promise<BenchOptions> {
   }
   return {
     resolver: await recursiveResolver(tree.rootHintsFile, tree.trustAnchorFile ?? ''),
-    insecureMx: 'dane',
-    port: 25,
-    helo: 'bench.sender.example',
+    profile: { tlsMode: 'dane', insecureMx: 'dane', port: 25, helo: 'bench.sender.example' },
     clock: systemClock,
     random: cryptoRandom,
     transact: runTransaction,
@@ -146,7 +144,7 @@ type Op = 'lookup-rcpt' | 'send';
 
 /** One transaction; returns its duration in ns, or throws when it did not reach the TLS level. */
 async function once(op: Op, v: Variant, options: BenchOptions): Promise<number> {
-  const opts = { ...options, tlsMode: v.tlsMode };
+  const opts = { ...options, profile: { ...options.profile, tlsMode: v.tlsMode } };
   const to = `user@${v.domain}`;
   const start = process.hrtime.bigint();
   const res: DeliveryResult =

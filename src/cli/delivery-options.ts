@@ -1,16 +1,16 @@
 /**
  * Command-line flags shared by `send` and `lookup-rcpt` (TLS mode, insecure-MX policy, HELO name,
- * port, source address, extra PKIX roots, JSON output), turned into `DeliverOptions`, plus the
- * human and JSON rendering of a delivery result and its exit code (sysexits, DESIGN.md).
+ * port, source address, extra PKIX roots, JSON output), turned into a `TransportProfile` and an
+ * MTA from the composition root, plus the human and JSON rendering of a delivery result and its exit code (sysexits, DESIGN.md).
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
-import type { DaneResolver } from '../dane/index.ts';
-import type { DeliverOptions, DeliveryResult } from '../delivery/index.ts';
+import type { DeliveryResult, TransportProfile } from '../delivery/index.ts';
+import { createMta, type Mta } from '../mta/index.ts';
 import { INSECURE_MX_POLICIES, isInsecureMxPolicy, isTlsMode, TLS_MODES } from '../policy/index.ts';
-import { runTransaction, uniformTimeouts } from '../smtp/client/index.ts';
-import { cryptoRandom, describeError, ExitCode, systemClock } from '../util/index.ts';
+import { uniformTimeouts } from '../smtp/client/index.ts';
+import { describeError, ExitCode } from '../util/index.ts';
 import {
   ConfigError,
   intOpt,
@@ -21,6 +21,7 @@ import {
   type OptionSpec,
   type ParsedArgs,
 } from './command.ts';
+import { resolverFromArgs } from './dns-options.ts';
 
 export const DELIVERY_OPTIONS: Record<string, OptionSpec> = {
   tls: { type: 'string', arg: 'MODE', help: `TLS mode: ${TLS_MODES.join(', ')} (default dane)` },
@@ -36,12 +37,8 @@ export const DELIVERY_OPTIONS: Record<string, OptionSpec> = {
   json: { type: 'boolean', help: 'print the result as one JSON object' },
 };
 
-/** Build DeliverOptions from the flags; throws UsageError / ConfigError with one line. */
-export function deliveryOptionsFromArgs(
-  args: ParsedArgs,
-  resolver: DaneResolver,
-  io: CommandIo,
-): DeliverOptions {
+/** The transport profile the flags describe; throws UsageError / ConfigError with one line. */
+export function transportFromArgs(args: ParsedArgs): TransportProfile {
   const tls = stringOpt(args, 'tls') ?? 'dane';
   if (!isTlsMode(tls)) throw new UsageError(`--tls: unknown mode '${tls}' (one of ${TLS_MODES.join(', ')})`);
   const insecureMx = stringOpt(args, 'insecure-mx') ?? 'dane';
@@ -67,28 +64,30 @@ export function deliveryOptionsFromArgs(
     }
   });
   const timeout = intOpt(args, 'timeout', { min: 1, max: 3600 });
-  const json = args.values.json === true;
-  const cap = timeout === undefined ? undefined : timeout * 1000;
-  return {
-    resolver,
+  const profile: TransportProfile = {
     tlsMode: tls,
     insecureMx,
     port: intOpt(args, 'port', { min: 1, max: 65535 }) ?? 25,
     helo,
-    clock: systemClock,
-    random: cryptoRandom,
-    transact: runTransaction,
-    ...(source === undefined ? {} : { localAddress: source }),
-    ...(ca.length === 0 ? {} : { ca }),
-    ...(cap === undefined ? {} : { timeouts: uniformTimeouts(cap) }),
-    ...(json
-      ? {}
-      : {
-          onLog: (line: string) => {
-            io.stdout(`${line}\n`);
-          },
-        }),
   };
+  if (source !== undefined) profile.localAddress = source;
+  if (ca.length > 0) profile.ca = ca;
+  if (timeout !== undefined) profile.timeouts = uniformTimeouts(timeout * 1000);
+  return profile;
+}
+
+/** Without --json the transcript is printed live, line by line. */
+export function liveLog(args: ParsedArgs, io: CommandIo): ((line: string) => void) | undefined {
+  if (args.values.json === true) return undefined;
+  return (line) => {
+    io.stdout(`${line}\n`);
+  };
+}
+
+/** The MTA the DNS and delivery flags describe (the composition root, as library users get it). */
+export async function mtaFromArgs(args: ParsedArgs, io: CommandIo): Promise<Mta> {
+  const resolver = await resolverFromArgs(args, io);
+  return createMta({ resolver, transport: transportFromArgs(args) });
 }
 
 /** sysexits code of an outcome: 0 success, 75 temporary, 69 permanent. */

@@ -5,7 +5,8 @@
  */
 import { parseMailbox, type DsnRequest } from '../smtp/protocol/index.ts';
 import { deliverToDomain, type DeliverOptions, type DomainJob } from './deliver.ts';
-import type { DeliveryResult, RecipientResult } from './types.ts';
+import { worstIndex } from '../policy/index.ts';
+import type { DeliveryResult } from './types.ts';
 
 export interface Envelope {
   /** Reverse path; '' for the null sender `<>`. */
@@ -37,10 +38,9 @@ export function groupByDomain(recipients: readonly string[]): Omit<DomainJob, 'f
 
 /** Merge per-domain results into one: the worst outcome decides; attempts and logs concatenate. */
 export function mergeResults(results: DeliveryResult[]): DeliveryResult {
-  if (results.length === 1) return results[0] as DeliveryResult;
-  const rank = (o: RecipientResult['outcome']): number =>
-    ({ deferred: 3, bounced: 2, rejected: 2, delivered: 1, accepted: 1 })[o];
-  const worst = results.reduce((a, b) => (rank(b.outcome) > rank(a.outcome) ? b : a));
+  const worst = results[worstIndex(results)];
+  if (worst === undefined) throw new TypeError('mergeResults: no results');
+  if (results.length === 1) return worst;
   return {
     ...worst,
     attempts: results.flatMap((r) => r.attempts),

@@ -6,7 +6,7 @@
  */
 import type { Proof } from '../dns/dnssec/index.ts';
 import { formatTlsa, verifyDanePeer } from '../dane/index.ts';
-import { classifyAttempt, type AttemptVerdict, type HostPolicy } from '../policy/index.ts';
+import { classifyAttempt, type HostPolicy, type Verdict } from '../policy/index.ts';
 import type {
   PeerInfo,
   PeerVerdict,
@@ -15,28 +15,38 @@ import type {
   TransactionResult,
 } from '../smtp/client/index.ts';
 import { describeX509Error, tryParseCertificate, X509Error } from '../x509/index.ts';
-import { publishAttempt, publishVerdict } from './channels.ts';
+import { attemptChannel, daneVerdictChannel } from './channels.ts';
+import type { TransportProfile } from './profile.ts';
 import { replyJson, type AttemptRecord, type DaneStatus, type TlsLevel } from './types.ts';
 
 export type Transact = (opts: TransactionOptions) => Promise<TransactionResult>;
 
-export interface AttemptInput {
+/** Where an attempt goes: one address of one MX host, and what DNS said about it. */
+export interface AttemptTarget {
+  /** Destination domain (A-labels), for the channel payloads. */
+  domain: string;
   mx: string;
   address: string;
-  port: number;
   /** Security status of the address records this address came from. */
   dnssec: Proof;
-  policy: HostPolicy & { action: 'connect' };
   /** All TLSA records of the host as text (for the attempt record). */
   tlsa: string[];
+}
+
+/** The envelope as it goes on the wire (addresses in their wire form, DSN parameters). */
+export interface WireEnvelope {
   from: string;
   mailParams?: string[];
   recipients: RecipientSpec[];
+  /** The message; absent for recipient verification. */
   message?: Uint8Array;
-  helo: string;
-  localAddress?: string;
-  timeouts?: TransactionOptions['timeouts'];
-  ca?: string[];
+}
+
+export interface AttemptInput {
+  target: AttemptTarget;
+  policy: HostPolicy & { action: 'connect' };
+  envelope: WireEnvelope;
+  profile: TransportProfile;
   /** Current time in ms, for DANE-TA validity checks. */
   now: () => number;
   transact: Transact;
@@ -46,12 +56,40 @@ export interface AttemptInput {
 export interface AttemptOutput {
   record: AttemptRecord;
   result: TransactionResult;
-  verdict: AttemptVerdict;
+  verdict: Verdict;
   level: TlsLevel;
 }
 
-function formatHostPort(address: string, port: number): string {
+/** `[address]:port`, as the transcript writes a peer. */
+export function formatHostPort(address: string, port: number): string {
   return `[${address}]:${port}`;
+}
+
+/** The SMTP client's options, built in this one place from the profile, policy and envelope. */
+function transactionOptions(
+  input: AttemptInput,
+  starttls: TransactionOptions['starttls'],
+  verifyPeer: TransactionOptions['verifyPeer'],
+): TransactionOptions {
+  const { profile, policy, envelope, target } = input;
+  const opts: TransactionOptions = {
+    address: target.address,
+    port: profile.port,
+    helo: profile.helo,
+    starttls,
+    servername: policy.servername,
+    verifyHostname: target.mx,
+    from: envelope.from,
+    recipients: envelope.recipients,
+  };
+  if (verifyPeer !== undefined) opts.verifyPeer = verifyPeer;
+  if (policy.minTlsVersion !== undefined) opts.minTlsVersion = policy.minTlsVersion;
+  if (profile.ca !== undefined) opts.ca = [...profile.ca];
+  if (profile.localAddress !== undefined) opts.localAddress = profile.localAddress;
+  if (profile.timeouts !== undefined) opts.timeouts = profile.timeouts;
+  if (envelope.message !== undefined) opts.message = envelope.message;
+  if (envelope.mailParams !== undefined) opts.mailParams = envelope.mailParams;
+  return opts;
 }
 
 /** Run one attempt; `plaintext` forces STARTTLS off (the optional-TLS retry after a failed handshake). */
@@ -60,11 +98,12 @@ export async function runAttempt(
   opts: { plaintext?: boolean } = {},
 ): Promise<AttemptOutput> {
   const p = input.policy;
-  const starttls = opts.plaintext === true ? 'never' : p.starttls;
+  const t = input.target;
+  const plaintext = opts.plaintext === true;
   input.log(
-    `Connecting to ${formatHostPort(input.address, input.port)}${input.dnssec === 'secure' ? ' (DNSSEC)' : ''}`,
+    `Connecting to ${formatHostPort(t.address, input.profile.port)}${t.dnssec === 'secure' ? ' (DNSSEC)' : ''}`,
   );
-  if (p.note !== undefined && opts.plaintext !== true) input.log(p.note);
+  if (p.note !== undefined && !plaintext) input.log(p.note);
   let dane: DaneStatus = p.auth === 'dane' ? 'failed' : p.unusableTlsa === true ? 'unusable' : 'none';
   const verifyPeer = (peer: PeerInfo): PeerVerdict => {
     const v = judgePeer(peer, input);
@@ -72,28 +111,14 @@ export async function runAttempt(
     if (v.ok) input.log('Connection is now using TLS');
     return v;
   };
-  const result = await input.transact({
-    address: input.address,
-    port: input.port,
-    helo: input.helo,
-    starttls,
-    servername: p.servername,
-    verifyHostname: input.mx,
-    ...(p.minTlsVersion === undefined ? {} : { minTlsVersion: p.minTlsVersion }),
-    ...(input.ca === undefined ? {} : { ca: input.ca }),
-    ...(input.localAddress === undefined ? {} : { localAddress: input.localAddress }),
-    ...(input.timeouts === undefined ? {} : { timeouts: input.timeouts }),
-    ...(input.message === undefined ? {} : { message: input.message }),
-    verifyPeer,
-    from: input.from,
-    ...(input.mailParams === undefined ? {} : { mailParams: input.mailParams }),
-    recipients: input.recipients,
-  });
+  const result = await input.transact(
+    transactionOptions(input, plaintext ? 'never' : p.starttls, verifyPeer),
+  );
   const failure = result.failure;
-  if (failure !== undefined) input.log(failureLine(failure.code, failure.message, input.mx));
+  if (failure !== undefined) input.log(failureLine(failure.code, failure.message, t.mx));
   const verdict = classifyAttempt(result, {
-    verify: input.message === undefined,
-    plaintextFallback: p.plaintextFallback && opts.plaintext !== true,
+    verify: input.envelope.message === undefined,
+    plaintextFallback: p.plaintextFallback && !plaintext,
   });
   const level: TlsLevel = !result.tls.used
     ? 'none'
@@ -112,22 +137,23 @@ export async function runAttempt(
     failure?.reply ??
     result.greeting;
   const record: AttemptRecord = {
-    mx: input.mx,
-    address: input.address,
-    dnssec: input.dnssec,
-    tlsa: input.tlsa,
+    mx: t.mx,
+    address: t.address,
+    dnssec: t.dnssec,
+    tlsa: t.tlsa,
     tls: result.connected ? level : null,
     dane,
     reply: replyJson(last),
     error: failure === undefined ? null : failure.message,
   };
-  publishAttempt({ ...record });
+  attemptChannel.publish({ ...record, domain: t.domain });
   return { record, result, verdict, level };
 }
 
 /** The verifyPeer decision plus the X.509 / DANE transcript lines. */
 function judgePeer(peer: PeerInfo, input: AttemptInput): PeerVerdict {
   const p = input.policy;
+  const t = input.target;
   const leaf = peer.chain[0];
   const parsed = leaf === undefined ? undefined : tryParseCertificate(leaf);
   if (parsed !== undefined && !(parsed instanceof X509Error)) input.log(`X.509: ${parsed.subject.oneline}`);
@@ -137,16 +163,15 @@ function judgePeer(peer: PeerInfo, input: AttemptInput): PeerVerdict {
     : `X.509 error: ${describeX509Error(peer.authorizationError ?? 'UNABLE_TO_VERIFY_LEAF_SIGNATURE')}`;
   if (p.auth === 'dane') {
     const v = verifyDanePeer(peer.chain, p.tlsa ?? [], {
-      referenceNames: [...new Set([p.servername, input.mx])],
+      referenceNames: [...new Set([p.servername, t.mx])],
       now: input.now(),
     });
-    publishVerdict({
-      mx: input.mx,
-      address: input.address,
-      ok: v.ok,
-      reason: v.reason,
-      ...(v.ok ? { usage: v.usage, depth: v.depth, tlsa: formatTlsa(v.matched) } : { code: v.code }),
-    });
+    const where = { domain: t.domain, mx: t.mx, address: t.address, reason: v.reason };
+    daneVerdictChannel.publish(
+      v.ok
+        ? { ...where, ok: true, usage: v.usage, depth: v.depth, tlsa: formatTlsa(v.matched) }
+        : { ...where, ok: false, code: v.code },
+    );
     if (v.ok) {
       input.log('DANE: validated successfully');
       return { ok: true, details: { tlsa: formatTlsa(v.matched), depth: v.depth } };

@@ -1,31 +1,28 @@
 /**
- * Observability of deliveries through node:diagnostics_channel (STYLE.md: core code publishes,
- * obs/ subscribes; nothing here imports a logger). Subscribers get every transcript line, every
- * DANE verdict and every attempt record as it happens.
+ * The delivery layer's diagnostics channels (names declared in util/diagnostics.ts), each with
+ * its payload type: every transcript line, every DANE verdict and every attempt record as it
+ * happens, with the destination domain. Core code publishes; obs/ subscribes.
  */
-import { channel } from 'node:diagnostics_channel';
+import { ChannelName, TypedChannel } from '../util/index.ts';
+import type { AttemptRecord } from './types.ts';
 
-export const DeliveryChannel = {
-  /** `{ domain, line }`: one transcript line. */
-  LOG: 'mta:delivery:log',
-  /** `{ mx, address, ok, usage?, depth?, tlsa?, reason }`: one DANE peer verdict. */
-  DANE_VERDICT: 'mta:dane:verdict',
-  /** `AttemptRecord & { domain }`: one finished connection attempt. */
-  ATTEMPT: 'mta:delivery:attempt',
-} as const;
-
-const log = channel(DeliveryChannel.LOG);
-const verdict = channel(DeliveryChannel.DANE_VERDICT);
-const attempt = channel(DeliveryChannel.ATTEMPT);
-
-export function publishLog(domain: string, line: string): void {
-  if (log.hasSubscribers) log.publish({ domain, line });
+/** `mta:delivery:log`: one transcript line of a delivery to `domain`. */
+export interface DeliveryLogMessage {
+  domain: string;
+  line: string;
 }
 
-export function publishVerdict(message: Record<string, unknown>): void {
-  if (verdict.hasSubscribers) verdict.publish(message);
-}
+/** `mta:dane:verdict`: the DANE verdict on one TLS peer. */
+export type DaneVerdictMessage = {
+  domain: string;
+  mx: string;
+  address: string;
+  reason: string;
+} & ({ ok: true; usage: 2 | 3; depth: number; tlsa: string } | { ok: false; code: string });
 
-export function publishAttempt(message: Record<string, unknown>): void {
-  if (attempt.hasSubscribers) attempt.publish(message);
-}
+/** `mta:delivery:attempt`: one finished connection attempt (the CLI contract's record). */
+export type AttemptMessage = AttemptRecord & { domain: string };
+
+export const deliveryLogChannel = new TypedChannel<DeliveryLogMessage>(ChannelName.DELIVERY_LOG);
+export const daneVerdictChannel = new TypedChannel<DaneVerdictMessage>(ChannelName.DANE_VERDICT);
+export const attemptChannel = new TypedChannel<AttemptMessage>(ChannelName.DELIVERY_ATTEMPT);

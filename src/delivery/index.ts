@@ -1,10 +1,18 @@
 /**
- * Public surface of delivery: `deliver()`, `lookupRcpt()`, the per-domain engine and the result
- * types of DESIGN.md's CLI contract.
+ * Public surface of delivery: `deliver()`, `lookupRcpt()`, the per-domain engine, the transport
+ * profile, the result types of DESIGN.md's CLI contract and the layer's diagnostics channels.
  */
 export { deliver, groupByDomain, lookupRcpt, mergeResults, type Envelope } from './api.ts';
 export { deliverToDomain, type DeliverOptions, type DomainJob } from './deliver.ts';
 export { toALabels } from './names.ts';
-export type { Transact } from './attempt.ts';
+export { formatHostPort, type Transact } from './attempt.ts';
+export { DEFAULT_DELIVERY_LIMITS, limitsOf, type DeliveryLimits, type TransportProfile } from './profile.ts';
 export * from './types.ts';
-export { DeliveryChannel } from './channels.ts';
+export {
+  attemptChannel,
+  daneVerdictChannel,
+  deliveryLogChannel,
+  type AttemptMessage,
+  type DaneVerdictMessage,
+  type DeliveryLogMessage,
+} from './channels.ts';

@@ -4,15 +4,15 @@
  * dispositions and the human transcript — the JSON of DESIGN.md's CLI contract.
  */
 import type { Proof } from '../dns/dnssec/index.ts';
+import type { DeliveryOutcome, EnhancedCode, VerifyOutcome } from '../policy/index.ts';
 import type { Reply } from '../smtp/protocol/index.ts';
+
+export type { DeliveryOutcome, VerifyOutcome } from '../policy/index.ts';
 
 /** TLS level of an attempt: DANE-authenticated, PKIX-authenticated, encrypted only, or plaintext. */
 export type TlsLevel = 'dane' | 'pkix' | 'encrypted' | 'none';
 
 export type DaneStatus = 'validated' | 'failed' | 'unusable' | 'none';
-
-export type DeliveryOutcome = 'delivered' | 'bounced' | 'deferred';
-export type VerifyOutcome = 'accepted' | 'rejected' | 'deferred';
 
 export interface ReplyJson {
   code: number;
@@ -34,7 +34,7 @@ export interface AttemptRecord {
 export interface RecipientResult {
   address: string;
   outcome: DeliveryOutcome | VerifyOutcome;
-  enhanced: string;
+  enhanced: EnhancedCode;
   reason: string;
   reply: ReplyJson | null;
 }
@@ -42,11 +42,18 @@ export interface RecipientResult {
 export interface DeliveryResult {
   outcome: DeliveryOutcome | VerifyOutcome;
   /** Enhanced status code of the outcome (RFC 3463). */
-  enhanced: string;
+  enhanced: EnhancedCode;
   /** One line saying why. */
   reason: string;
   tls: TlsLevel | null;
   reply: ReplyJson | null;
+  /**
+   * DNSSEC status of the MX RRset (and any CNAME leading to it), null when none was looked up
+   * (address literal, invalid domain). `insecure` with `tls: "dane"` means the host was
+   * authenticated by its own TLSA records but reached through an MX RRset an attacker could
+   * have forged (RFC 7672 §2.2.1).
+   */
+  mx_dnssec: Proof | null;
   mx: string | null;
   address: string | null;
   attempts: AttemptRecord[];

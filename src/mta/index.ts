@@ -1,5 +1,6 @@
 /**
- * Public surface of the composition root: `createResolver` (DNS settings → a ready validating
- * resolver) and, built on it, the library's `createMta`.
+ * Public surface of the composition root: `createMta` (the library's MTA: deliver, lookupRcpt,
+ * resolve, close) and `createResolver` (DNS settings → a ready validating resolver).
  */
+export * from './mta.ts';
 export * from './resolver.ts';

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { classifyAttempt, type AttemptFacts } from './classify.ts';
+import type { Verdict } from './disposition.ts';
 import type { Reply } from '../smtp/protocol/index.ts';
 
 const r = (code: number, enhanced?: string, text = 'x'): Reply => ({
@@ -186,13 +187,25 @@ const cases: Case[] = [
   },
 ];
 
+/** The verdict kind a case's `want` describes. */
+function wantedKind(w: Case['want']): Verdict['kind'] {
+  if (w.next) return 'next-host';
+  return w.plaintext === true ? 'retry-plaintext' : 'final';
+}
+
 for (const c of cases) {
   test(c.name, () => {
     const v = classifyAttempt(c.facts, { verify: c.verify ?? false, plaintextFallback: c.fallback ?? false });
-    assert.equal(v.tryNextHost, c.want.next);
-    if (c.want.plaintext !== undefined) assert.equal(v.retryPlaintext, c.want.plaintext);
-    if (c.want.site !== undefined) assert.equal(v.site?.enhanced, c.want.site);
+    assert.equal(v.kind, wantedKind(c.want));
+    if (c.want.site !== undefined) {
+      assert.notEqual(v.kind, 'final');
+      if (v.kind !== 'final') {
+        assert.equal(v.site.enhanced, c.want.site);
+        assert.equal(v.site.kind, 'defer', 'a site failure never bounces');
+      }
+    }
     for (const [addr, [kind, enhanced]] of Object.entries(c.want.rcpt ?? {})) {
+      assert.equal(v.kind, 'final');
       assert.equal(v.recipients.get(addr)?.kind, kind, addr);
       assert.equal(v.recipients.get(addr)?.enhanced, enhanced, addr);
     }

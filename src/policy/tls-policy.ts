@@ -3,10 +3,12 @@
  * mode, the security of the MX RRset, the insecure-MX policy and the host's DANE state, decide
  * whether to connect at all and how — STARTTLS never / when offered / mandatory, with no
  * authentication, PKIX or DANE, and whether a failed handshake may be retried in plaintext.
- * Pure: no I/O. The only module that maps modes to requirements.
+ * Pure: no I/O. The only module that maps modes to requirements; what a skipped host means for
+ * the delivery is classify.ts's to say.
  */
 import type { Proof } from '../dns/dnssec/index.ts';
 import type { TlsaRecord } from '../dane/index.ts';
+import type { HostSkipFact } from './classify.ts';
 
 /** The nine TLS modes of DESIGN.md. */
 export const TLS_MODES = [
@@ -43,7 +45,8 @@ export type HostDane =
 export type Authentication = 'none' | 'pkix' | 'dane';
 
 export type HostPolicy =
-  | { action: 'skip'; reason: string; enhanced: string }
+  /** Not tried at all; classify.ts's `decideHostSkip` says what that means. */
+  | { action: 'skip'; skip: HostSkipFact & { kind: 'tlsa-failed' | 'dane-required' } }
   | {
       action: 'connect';
       starttls: 'never' | 'if-offered' | 'required';
@@ -109,7 +112,8 @@ export function decideHostPolicy(i: Inputs): HostPolicy {
 
 function danePolicy(i: Inputs): HostPolicy {
   // RFC 7672 §2.2: "If the TLSA record lookup fails … the SMTP client MUST NOT deliver to that host."
-  if (i.dane.kind === 'failed') return { action: 'skip', reason: i.dane.reason, enhanced: '4.7.5' };
+  if (i.dane.kind === 'failed')
+    return { action: 'skip', skip: { kind: 'tlsa-failed', reason: i.dane.reason } };
   const mxInsecure = i.mxStatus !== 'secure';
   const daneUsable = i.dane.kind === 'tlsa' && !(mxInsecure && i.insecureMx === 'may');
   if (i.dane.kind === 'tlsa' && daneUsable) {
@@ -132,6 +136,13 @@ function danePolicy(i: Inputs): HostPolicy {
         unusableTlsa: true,
       };
     }
+    // RFC 7672 §2.2.1: the host's own secure TLSA records authenticate it, but the MX RRset that
+    // led here could have been forged (to reach an attacker's own DANE host): say so.
+    const mxNote = mxInsecure
+      ? {
+          note: `DANE: MX RRset of ${i.domain} is ${i.mxStatus}; ${i.host} is authenticated by its own TLSA records`,
+        }
+      : {};
     return {
       action: 'connect',
       starttls: 'required',
@@ -139,13 +150,17 @@ function danePolicy(i: Inputs): HostPolicy {
       plaintextFallback: false,
       tlsa: i.dane.usable,
       ...base,
+      ...mxNote,
     };
   }
   const why = mxInsecure || i.dane.kind !== 'none' ? `insecure name ${i.domain}` : i.dane.reason;
   const sni = { servername: i.host };
   switch (i.mode) {
     case 'dane_require':
-      return { action: 'skip', reason: `DANE required but not available: ${why}`, enhanced: '4.7.5' };
+      return {
+        action: 'skip',
+        skip: { kind: 'dane-required', reason: `DANE required but not available: ${why}` },
+      };
     case 'dane_fallback_require':
       return { action: 'connect', ...REQUIRE, ...sni, note: `DANE: ${why} (falling back to mandatory TLS)` };
     case 'dane_fallback_require_verify':

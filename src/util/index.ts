@@ -4,3 +4,4 @@ export * from './clock.ts';
 export * from './errors.ts';
 export * from './random.ts';
 export * from './result.ts';
+export * from './diagnostics.ts';

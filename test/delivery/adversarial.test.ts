@@ -19,7 +19,7 @@ import {
   type Receiver,
 } from '../../src/lab/index.ts';
 import type { ScriptedResolver } from '../helpers/scripted-resolver.ts';
-import { dnsWithHosts, loopbackOptions, setMx, tlsaEe, tlsaTa } from './kit.ts';
+import { dnsWithHosts, loopbackOptions, setMx, tlsaEe, tlsaTa, type Overrides } from './kit.ts';
 
 const DAY = 86_400_000;
 const now = Date.now();
@@ -166,17 +166,13 @@ function mx(
   setMx(r, domain, [[10, host]], status);
 }
 
-function options(resolver: ScriptedResolver, extra: Partial<DeliverOptions> = {}): DeliverOptions {
+function options(resolver: ScriptedResolver, extra: Overrides = {}): DeliverOptions {
   return loopbackOptions(resolver, port, extra);
 }
 
 const MSG = new TextEncoder().encode('Subject: review\r\n\r\nhello\r\n');
 
-async function send(
-  r: ScriptedResolver,
-  to: string,
-  extra: Partial<DeliverOptions> = {},
-): Promise<DeliveryResult> {
+async function send(r: ScriptedResolver, to: string, extra: Overrides = {}): Promise<DeliveryResult> {
   return deliver({ from: 'sender@client.test', to: [to] }, MSG, options(r, extra));
 }
 

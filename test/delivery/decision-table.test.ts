@@ -7,9 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import {
-  DeliveryChannel,
+  attemptChannel,
+  daneVerdictChannel,
+  deliveryLogChannel,
+  type AttemptMessage,
+  type DaneVerdictMessage,
+  type DeliveryLogMessage,
   deliver,
   lookupRcpt,
   type DeliverOptions,
@@ -19,7 +23,7 @@ import { createCa, issueLeaf, chainPem, type LabCert } from '../../src/lab/index
 import { startReceiver, type Receiver } from '../../src/lab/index.ts';
 import type { TlsMode } from '../../src/policy/index.ts';
 import type { ScriptedResolver } from '../helpers/scripted-resolver.ts';
-import { dnsWithHosts, loopbackOptions, setMx, tlsaEe, tlsaTa } from './kit.ts';
+import { dnsWithHosts, loopbackOptions, setMx, tlsaEe, tlsaTa, type Overrides } from './kit.ts';
 
 const DAY = 86_400_000;
 const now = Date.now();
@@ -88,7 +92,7 @@ function baseDns(): ScriptedResolver {
 
 const mx = setMx;
 
-function options(resolver: ScriptedResolver, extra: Partial<DeliverOptions> = {}): DeliverOptions {
+function options(resolver: ScriptedResolver, extra: Overrides = {}): DeliverOptions {
   return loopbackOptions(resolver, port, extra);
 }
 
@@ -98,7 +102,7 @@ function landed(): Record<string, number> {
   return Object.fromEntries(Object.entries(rx).map(([k, r]) => [k, r.messages.length]));
 }
 
-async function send(resolver: ScriptedResolver, to: string, extra: Partial<DeliverOptions> = {}) {
+async function send(resolver: ScriptedResolver, to: string, extra: Overrides = {}) {
   const beforeCounts = landed();
   const res = await deliver({ from: 'sender@client.test', to: [to] }, MSG, options(resolver, extra));
   const afterCounts = landed();
@@ -181,6 +185,13 @@ test('row 1: insecure MX but secure TLSA at the host → still DANE (policy dane
   const { res } = await send(r, 'user@hosted.example');
   assert.equal(res.outcome, 'delivered');
   assert.equal(res.tls, 'dane');
+  // Issue #8 item 11: the result and the transcript record that the MX RRset was insecure (a
+  // forged MX could have sent the mail to an attacker's own DANE host).
+  assert.equal(res.mx_dnssec, 'insecure');
+  logHas(
+    res,
+    /^DANE: MX RRset of hosted\.example is insecure; mx1\.example\.org is authenticated by its own TLSA records$/,
+  );
   const { res: res2 } = await send(r, 'user@hosted.example', { insecureMx: 'may' });
   assert.equal(res2.tls, 'encrypted');
   const { res: res3 } = await send(r, 'user@hosted.example', { insecureMx: 'encrypt' });
@@ -492,13 +503,14 @@ test('TLS mode require_verify with the private CA trusted → delivered over PKI
 });
 
 test('observability: transcript lines, DANE verdicts and attempts are published on diagnostics_channel', async () => {
-  const seen: Record<string, unknown[]> = { log: [], verdict: [], attempt: [] };
-  const subs: [string, (m: unknown) => void][] = [
-    [DeliveryChannel.LOG, (m) => seen.log!.push(m)],
-    [DeliveryChannel.DANE_VERDICT, (m) => seen.verdict!.push(m)],
-    [DeliveryChannel.ATTEMPT, (m) => seen.attempt!.push(m)],
+  const logs: DeliveryLogMessage[] = [];
+  const verdicts: DaneVerdictMessage[] = [];
+  const attempts: AttemptMessage[] = [];
+  const stops = [
+    deliveryLogChannel.subscribe((m) => logs.push(m)),
+    daneVerdictChannel.subscribe((m) => verdicts.push(m)),
+    attemptChannel.subscribe((m) => attempts.push(m)),
   ];
-  for (const [name, fn] of subs) subscribe(name, fn);
   try {
     const r = baseDns();
     mx(r, 'example.org', [
@@ -516,20 +528,34 @@ test('observability: transcript lines, DANE verdicts and attempts are published 
     const { res } = await send(r, 'user@example.org');
     assert.equal(res.outcome, 'delivered');
     assert.deepEqual(
-      seen.log!.map((m) => (m as { line: string }).line),
+      logs.map((m) => m.line),
       res.log,
     );
+    assert.ok(logs.every((m) => m.domain === 'example.org'));
     assert.deepEqual(
-      seen.verdict!.map((m) => (m as { ok: boolean; mx: string }).ok),
-      [false, true],
+      verdicts.map((m) => [m.ok, m.mx, m.domain]),
+      [
+        [false, 'mx1.example.org', 'example.org'],
+        [true, 'mx2.example.net', 'example.org'],
+      ],
     );
-    assert.equal((seen.verdict![1] as { usage: number }).usage, 3);
+    const [failed, ok] = verdicts;
+    assert.ok(failed !== undefined && !failed.ok && failed.code === 'DANE_ERR_NO_MATCH');
+    assert.ok(ok?.ok === true && ok.usage === 3 && ok.depth === 0 && ok.tlsa.startsWith('3 1 1 '));
+    // The attempt payload is the CLI contract's attempt record plus the destination domain.
     assert.deepEqual(
-      seen.attempt!.map((m) => (m as { dane: string }).dane),
-      ['failed', 'validated'],
+      attempts.map(({ domain, mx, dane, tls }) => ({ domain, mx, dane, tls })),
+      [
+        { domain: 'example.org', mx: 'mx1.example.org', dane: 'failed', tls: 'encrypted' },
+        { domain: 'example.org', mx: 'mx2.example.net', dane: 'validated', tls: 'dane' },
+      ],
+    );
+    assert.deepEqual(
+      attempts.map(({ domain: _d, ...record }) => record),
+      res.attempts,
     );
   } finally {
-    for (const [name, fn] of subs) unsubscribe(name, fn);
+    for (const stop of stops) stop();
   }
 });
 

@@ -4,7 +4,7 @@
  * insecure-MX policy dane, short timeouts, seeded randomness). Test support only.
  */
 import { formatTlsa, tlsaFromCertificate } from '../../src/dane/index.ts';
-import type { DeliverOptions } from '../../src/delivery/index.ts';
+import type { DeliverOptions, TransportProfile } from '../../src/delivery/index.ts';
 import type { LabCert } from '../../src/lab/index.ts';
 import { runTransaction, uniformTimeouts } from '../../src/smtp/client/index.ts';
 import { seededRandom, systemClock } from '../../src/util/index.ts';
@@ -42,22 +42,29 @@ export function tlsaTa(c: LabCert, selector: 0 | 1 = 1): string {
   return formatTlsa(tlsaFromCertificate(c.der, { usage: 2, selector, matchingType: 1 }));
 }
 
-/** DeliverOptions for loopback receivers on `port`. */
+/** What a test may change: the transport profile's fields and the other DeliverOptions. */
+export type Overrides = Partial<TransportProfile> & Partial<Omit<DeliverOptions, 'profile'>>;
+
+/** DeliverOptions for loopback receivers on `port` (mode dane, short timeouts, seeded randomness). */
 export function loopbackOptions(
   resolver: ScriptedResolver,
   port: number,
-  extra: Partial<DeliverOptions> = {},
+  extra: Overrides = {},
 ): DeliverOptions {
+  const { resolver: r, clock, random, transact, onLog, ...profile } = extra;
   return {
-    resolver,
-    tlsMode: 'dane',
-    insecureMx: 'dane',
-    port,
-    helo: 'client.test',
-    clock: systemClock,
-    random: seededRandom(7),
-    transact: runTransaction,
-    timeouts: { ...uniformTimeouts(3000), connect: 2000, quit: 500 },
-    ...extra,
+    resolver: r ?? resolver,
+    clock: clock ?? systemClock,
+    random: random ?? seededRandom(7),
+    transact: transact ?? runTransaction,
+    ...(onLog === undefined ? {} : { onLog }),
+    profile: {
+      tlsMode: 'dane',
+      insecureMx: 'dane',
+      port,
+      helo: 'client.test',
+      timeouts: { ...uniformTimeouts(3000), connect: 2000, quit: 500 },
+      ...profile,
+    },
   };
 }

@@ -32,14 +32,16 @@ const TIMEOUTS = { ...uniformTimeouts(3000), connect: 2000, quit: 500 };
 export function labDeliverOptions(net: Internet, resolver: Resolver): DeliverOptions {
   return {
     resolver,
-    tlsMode: 'dane',
-    insecureMx: 'dane',
-    port: net.smtpPort,
-    helo: 'client.lab',
+    profile: {
+      tlsMode: 'dane',
+      insecureMx: 'dane',
+      port: net.smtpPort,
+      helo: 'client.lab',
+      timeouts: TIMEOUTS,
+    },
     clock: systemClock,
     random: seededRandom(11),
     transact: runTransaction,
-    timeouts: TIMEOUTS,
   };
 }
 

@@ -66,14 +66,16 @@ function recording(resolver: DaneResolver): DaneResolver & { tlsa: string[] } {
 function options(resolver: DaneResolver): DeliverOptions {
   return {
     resolver,
-    tlsMode: 'dane',
-    insecureMx: 'dane',
-    port: 25,
-    helo: 'client.sender.example',
+    profile: {
+      tlsMode: 'dane',
+      insecureMx: 'dane',
+      port: 25,
+      helo: 'client.sender.example',
+      timeouts: TIMEOUTS,
+    },
     clock: systemClock,
     random: cryptoRandom,
     transact: runTransaction,
-    timeouts: TIMEOUTS,
   };
 }
 

@@ -5,10 +5,10 @@
  * matches its server's key, printing the transcripts and a summary (src/lab/demo.ts). Exit 0 when
  * every outcome is the expected one, 70 otherwise — the demo is also a smoke test.
  */
-import { deliver, type DeliverOptions } from '../../delivery/index.ts';
 import { DEMO_SCENARIOS, runDemo, type Internet } from '../../lab/index.ts';
-import { runTransaction, uniformTimeouts } from '../../smtp/client/index.ts';
-import { cryptoRandom, ExitCode, systemClock } from '../../util/index.ts';
+import { createMta, type Mta } from '../../mta/index.ts';
+import { uniformTimeouts } from '../../smtp/client/index.ts';
+import { ExitCode } from '../../util/index.ts';
 import type { Command, CommandIo, ParsedArgs } from '../command.ts';
 import { baseAddressOpt, startLab } from './lab.ts';
 
@@ -23,19 +23,12 @@ const MESSAGE = [
   '',
 ].join('\r\n');
 
-function optionsFor(net: Internet, onLog: (line: string) => void): DeliverOptions {
-  return {
+/** The demo's MTA: the composition root, pointed at the simulated Internet. */
+function mtaFor(net: Internet): Mta {
+  return createMta({
     resolver: net.resolver('validate'),
-    tlsMode: 'dane',
-    insecureMx: 'dane',
-    port: net.smtpPort,
-    helo: 'client.lab',
-    clock: systemClock,
-    random: cryptoRandom,
-    transact: runTransaction,
-    timeouts: uniformTimeouts(SMTP_TIMEOUT_MS),
-    onLog,
-  };
+    transport: { port: net.smtpPort, helo: 'client.lab', timeouts: uniformTimeouts(SMTP_TIMEOUT_MS) },
+  });
 }
 
 /** Run the demo, writing to `io`; resolves to the exit code. */
@@ -45,17 +38,13 @@ export async function runDemoCommand(args: ParsedArgs, io: CommandIo): Promise<n
     scenarios: DEMO_SCENARIOS,
     baseAddress: baseAddressOpt(args) ?? '127.78.0.0',
   });
+  const mta = mtaFor(net);
   try {
     const result = await runDemo({
       internet: net,
       out: io.stdout,
       elapsed: () => Date.now() - started,
-      deliver: (rcpt, onLog) =>
-        deliver(
-          { from: 'demo@client.lab', to: [rcpt] },
-          new TextEncoder().encode(MESSAGE),
-          optionsFor(net, onLog),
-        ),
+      deliver: (rcpt, onLog) => mta.deliver({ from: 'demo@client.lab', to: [rcpt] }, MESSAGE, { onLog }),
     });
     return result.ok ? ExitCode.OK : ExitCode.SOFTWARE;
   } finally {

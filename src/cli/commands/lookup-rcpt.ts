@@ -3,12 +3,11 @@
  * STARTTLS per the TLS mode, MAIL FROM:<> (or --from), RCPT TO, QUIT; no DATA. Exit 0 accepted,
  * 69 rejected, 75 deferred.
  */
-import { lookupRcpt } from '../../delivery/index.ts';
 import { parseMailbox, parsePath } from '../../smtp/protocol/index.ts';
 import { describeError } from '../../util/index.ts';
 import { stringOpt, UsageError, type Command } from '../command.ts';
-import { DELIVERY_OPTIONS, deliveryOptionsFromArgs, exitCodeOf, printResult } from '../delivery-options.ts';
-import { DNS_OPTIONS, resolverFromArgs } from '../dns-options.ts';
+import { DELIVERY_OPTIONS, exitCodeOf, liveLog, mtaFromArgs, printResult } from '../delivery-options.ts';
+import { DNS_OPTIONS } from '../dns-options.ts';
 
 export const lookupRcptCommand: Command = {
   name: 'lookup-rcpt',
@@ -39,8 +38,9 @@ export const lookupRcptCommand: Command = {
     } catch (e) {
       throw new UsageError(describeError(e));
     }
-    const resolver = await resolverFromArgs(args, io);
-    const result = await lookupRcpt(address, { ...deliveryOptionsFromArgs(args, resolver, io), from });
+    const mta = await mtaFromArgs(args, io);
+    const onLog = liveLog(args, io);
+    const result = await mta.lookupRcpt(address, { from, ...(onLog === undefined ? {} : { onLog }) });
     printResult(result, args, io);
     return exitCodeOf(result);
   },

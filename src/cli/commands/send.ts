@@ -4,7 +4,6 @@
  * `--json`, the result object of DESIGN.md. Exit 0 delivered, 75 deferred, 69 bounced.
  */
 import { readFile } from 'node:fs/promises';
-import { deliver } from '../../delivery/index.ts';
 import {
   checkNotify,
   dsnMailParams,
@@ -21,8 +20,8 @@ import {
   type CommandIo,
   type ParsedArgs,
 } from '../command.ts';
-import { DELIVERY_OPTIONS, deliveryOptionsFromArgs, exitCodeOf, printResult } from '../delivery-options.ts';
-import { DNS_OPTIONS, resolverFromArgs } from '../dns-options.ts';
+import { DELIVERY_OPTIONS, exitCodeOf, liveLog, mtaFromArgs, printResult } from '../delivery-options.ts';
+import { DNS_OPTIONS } from '../dns-options.ts';
 
 const MAX_MESSAGE = 64 * 1024 * 1024;
 
@@ -114,9 +113,9 @@ export const sendCommand: Command = {
     const envelope = { ...checkAddresses(args), ...(dsn === undefined ? {} : { dsn }) };
     const message = await readMessage(args, io);
     if (message.length === 0) throw new UsageError('the message is empty');
-    const resolver = await resolverFromArgs(args, io);
-    const opts = deliveryOptionsFromArgs(args, resolver, io);
-    const result = await deliver(envelope, message, opts);
+    const mta = await mtaFromArgs(args, io);
+    const onLog = liveLog(args, io);
+    const result = await mta.deliver(envelope, message, onLog === undefined ? {} : { onLog });
     printResult(result, args, io);
     return exitCodeOf(result);
   },
