@@ -266,8 +266,12 @@ class Transaction implements Chat {
       this.result,
     );
     const mail = this.result.mail;
-    if (mail === undefined || !isPositive(mail))
-      throw mail === undefined ? new Error('no MAIL reply') : rejected('MAIL', mail);
+    if (mail === undefined) throw new Error('no MAIL reply');
+    if (!isPositive(mail)) {
+      // With PIPELINING the replies to RCPT and DATA were read after this one.
+      this.#state = 'MAIL';
+      throw rejected('MAIL', mail);
+    }
     if (acceptedCount(this.result) === 0) {
       const last = this.result.recipients
         .map((r) => r.reply)
