@@ -32,5 +32,15 @@ export {
 export { createExchange, query as dnsQuery } from './dns/transport/index.ts';
 export { Name, parseZone, formatRr, RRType } from './dns/wire/index.ts';
 export { decideHostPolicy, TLS_MODES, type TlsMode, type InsecureMxPolicy } from './policy/index.ts';
-export { runTransaction, type TransactionOptions, type TransactionResult } from './smtp/client/index.ts';
+export {
+  openSession,
+  runTransaction,
+  type MailTransaction,
+  type Session,
+  type SessionFacts,
+  type SessionOptions,
+  type TransactionFacts,
+  type TransactionOptions,
+  type TransactionResult,
+} from './smtp/client/index.ts';
 export * from './util/index.ts';
