@@ -70,3 +70,16 @@ export {
   type DeliveryLogMessage,
 } from './delivery/index.ts';
 export { ChannelName, TypedChannel, MtaError } from './util/index.ts';
+
+// The SMTP client underneath, for callers that drive SMTP themselves (facts, never decisions).
+export {
+  openSession,
+  runTransaction,
+  type MailTransaction,
+  type Session,
+  type SessionFacts,
+  type SessionOptions,
+  type TransactionFacts,
+  type TransactionOptions,
+  type TransactionResult,
+} from './smtp/client/index.ts';

@@ -134,6 +134,15 @@ export class SmtpConnection {
     return this.#error !== undefined || this.#socket.destroyed;
   }
 
+  /** Why the connection broke, once it did (undefined while it is fine or after our own close). */
+  get failure(): SmtpError | undefined {
+    if (this.#error !== undefined) return this.#error;
+    if (this.#socket.destroyed && !this.#closing) {
+      return new SmtpError('SMTP_ERR_PROTOCOL', 'connection closed by the server');
+    }
+    return undefined;
+  }
+
   /** True after a successful STARTTLS handshake. */
   get isTls(): boolean {
     return this.#tls;
@@ -266,8 +275,12 @@ export class SmtpConnection {
     });
   }
 
-  /** Destroy the connection at once (after a timeout or protocol error). */
-  destroy(): void {
+  /**
+   * Destroy the connection at once (after a timeout or protocol error). With `reason`, waits
+   * that are still pending (a read, a drain) fail with it instead of running into their timeout.
+   */
+  destroy(reason?: SmtpError): void {
+    if (reason !== undefined) this.#fail(reason);
     this.#closing = true;
     this.#signal?.removeEventListener('abort', this.#onAbort);
     this.#socket.destroy();

@@ -1,15 +1,22 @@
 /**
- * Public surface of smtp/client: `runTransaction` (one SMTP transaction, facts out), the state
- * table and timeouts, the connection for callers that need raw access, and the event types.
+ * Public surface of smtp/client: `openSession` (a session carrying several transactions, RSET
+ * between them), `runTransaction` (one SMTP transaction on a connection of its own, facts out),
+ * the state table and timeouts, the connection for callers that need raw access, and the event
+ * types.
  */
 export { runTransaction } from './transaction.ts';
+export { openSession, type Session } from './smtp-session.ts';
 export type {
+  MailTransaction,
   MessageFacts,
   PeerVerdict,
   RecipientSpec,
+  SessionFacts,
+  SessionOptions,
   SmtpEvent,
   StartTlsMode,
   TlsFacts,
+  TransactionFacts,
   TransactionFailure,
   TransactionOptions,
   TransactionResult,

@@ -1,14 +1,17 @@
 /**
- * The envelope phase: MAIL FROM, one RCPT TO per recipient and (when a message follows) DATA,
- * either as one pipelined group (RFC 2920) or in lock-step. Replies are recorded into the
- * result as they arrive; deciding what they mean is the caller's.
+ * The envelope phase: (RSET before every transaction after the first on a session,) MAIL FROM,
+ * one RCPT TO per recipient and (when a message follows) DATA, either as one pipelined group
+ * (RFC 2920) or in lock-step. Replies are recorded into the facts as they arrive; deciding what
+ * they mean is the caller's.
  * RFC 2920 §3.1 (command groups, DATA last, the lone dot), RFC 5321 §3.3 (mail transactions),
- * §3.8 (421 closes the session at any time).
- * Must never: send DATA when no recipient was accepted (lock-step); read replies out of order.
+ * §4.1.1.5 (RSET), §3.8 (421 closes the session at any time).
+ * Must never: send DATA when no recipient was accepted (lock-step); read replies out of order;
+ * send a body or a dot into a transaction whose RSET was refused.
  */
-import { SmtpError, isPositive, replyClass, type Reply } from '../protocol/index.ts';
+import { isPositive, replyClass, type Reply } from '../protocol/index.ts';
 import type { State } from './session.ts';
-import type { TransactionResult } from './types.ts';
+import { checkClosing, rejected } from './stops.ts';
+import type { TransactionFacts } from './types.ts';
 
 /** One command line to send, with the state its reply belongs to. */
 export interface OutCommand {
@@ -16,7 +19,7 @@ export interface OutCommand {
   line: string;
 }
 
-/** The I/O the envelope phase needs (implemented by the transaction). */
+/** The I/O the envelope phase needs (implemented by the session). */
 export interface Chat {
   /** Send lines in one write (each gets CRLF). */
   send(commands: readonly OutCommand[]): Promise<void>;
@@ -28,79 +31,83 @@ export interface Chat {
 
 /** What the envelope phase sends. */
 export interface Envelope {
+  /** Send RSET first (a transaction after the first on the session). */
+  reset: boolean;
   mail: string;
   rcpts: readonly string[];
   withData: boolean;
   pipelining: boolean;
 }
 
-/** Thrown when the server said 421 (closing): nothing more will be answered. */
-export class ServerClosing extends SmtpError {
-  readonly reply: Reply;
-  readonly state: State;
-  constructor(state: State, reply: Reply) {
-    super('SMTP_ERR_REPLY', `server is closing the session: ${reply.code} ${reply.text}`.trim());
-    this.reply = reply;
-    this.state = state;
-  }
+/** Number of recipients with a 2xx reply. */
+export function acceptedCount(facts: Pick<TransactionFacts, 'recipients'>): number {
+  return facts.recipients.filter((r) => r.reply !== undefined && isPositive(r.reply)).length;
+}
+
+/** Run the envelope phase, recording replies in `facts` (rset, mail, recipients[i].reply, dataStart). */
+export async function sendEnvelope(chat: Chat, env: Envelope, facts: TransactionFacts): Promise<void> {
+  if (env.pipelining) await pipelined(chat, env, facts);
+  else await lockStep(chat, env, facts);
 }
 
 /*
- * RFC 5321 §3.8: a server closes the connection "After detecting the need to shut down the SMTP
- * service and returning a 421 response code. This response code can be issued after the server
- * receives any command or, if necessary, asynchronously from command receipt".
+ * RFC 5321 §4.1.1.5: "If the RSET command is issued, any stored sender, recipients, and mail
+ * data MUST be discarded" and "The receiver MUST send a "250 OK" reply to a RSET command with
+ * no arguments." Anything else leaves the server's transaction state unknown: the session
+ * cannot be used for another transaction (QUIT is still fine).
  */
-function checkClosing(state: State, reply: Reply): Reply {
-  if (reply.code === 421) throw new ServerClosing(state, reply);
-  return reply;
+function resetRefused(rset: Reply): never {
+  throw rejected('RSET', rset, { state: 'RSET', reusable: false });
 }
 
-/** Number of recipients with a 2xx reply. */
-export function acceptedCount(result: TransactionResult): number {
-  return result.recipients.filter((r) => r.reply !== undefined && isPositive(r.reply)).length;
-}
-
-/** Run the envelope phase, recording replies in `result` (mail, recipients[i].reply, dataStart). */
-export async function sendEnvelope(chat: Chat, env: Envelope, result: TransactionResult): Promise<void> {
-  if (env.pipelining) await pipelined(chat, env, result);
-  else await lockStep(chat, env, result);
-}
-
-async function lockStep(chat: Chat, env: Envelope, result: TransactionResult): Promise<void> {
-  result.mail = checkClosing('MAIL', await chat.command('MAIL', env.mail));
-  if (!isPositive(result.mail)) return;
+async function lockStep(chat: Chat, env: Envelope, facts: TransactionFacts): Promise<void> {
+  if (env.reset) {
+    facts.rset = checkClosing('RSET', await chat.command('RSET', 'RSET'));
+    if (!isPositive(facts.rset)) resetRefused(facts.rset);
+  }
+  facts.mail = checkClosing('MAIL', await chat.command('MAIL', env.mail));
+  if (!isPositive(facts.mail)) return;
   for (const [i, line] of env.rcpts.entries()) {
     const reply = await chat.command('RCPT', line);
-    const slot = result.recipients[i];
+    const slot = facts.recipients[i];
     if (slot !== undefined) slot.reply = reply;
     checkClosing('RCPT', reply);
   }
-  if (env.withData && acceptedCount(result) > 0) {
-    result.dataStart = checkClosing('DATA', await chat.command('DATA', 'DATA'));
+  if (env.withData && acceptedCount(facts) > 0) {
+    facts.dataStart = checkClosing('DATA', await chat.command('DATA', 'DATA'));
   }
 }
 
 /*
  * RFC 2920 §3.1: "The EHLO, DATA, VRFY, EXPN, TURN, QUIT, and NOOP commands can only appear as
  * the last command in a group since their success or failure produces a change of state which
- * the client SMTP must accommodate."
+ * the client SMTP must accommodate." RSET is not among them: it may lead the group.
  */
-async function pipelined(chat: Chat, env: Envelope, result: TransactionResult): Promise<void> {
+async function pipelined(chat: Chat, env: Envelope, facts: TransactionFacts): Promise<void> {
   const group: OutCommand[] = [
+    ...(env.reset ? [{ state: 'RSET', line: 'RSET' } as const] : []),
     { state: 'MAIL', line: env.mail },
     ...env.rcpts.map((line): OutCommand => ({ state: 'RCPT', line })),
   ];
   if (env.withData) group.push({ state: 'DATA', line: 'DATA' });
   await chat.send(group);
-  result.mail = checkClosing('MAIL', await chat.read('MAIL'));
-  for (const slot of result.recipients) {
+  if (env.reset) facts.rset = checkClosing('RSET', await chat.read('RSET'));
+  facts.mail = checkClosing('MAIL', await chat.read('MAIL'));
+  for (const slot of facts.recipients) {
     slot.reply = await chat.read('RCPT');
     checkClosing('RCPT', slot.reply);
   }
-  if (!env.withData) return;
-  result.dataStart = checkClosing('DATA', await chat.read('DATA'));
+  if (env.withData) facts.dataStart = checkClosing('DATA', await chat.read('DATA'));
+  if (facts.rset !== undefined && !isPositive(facts.rset)) {
+    // A 354 here would open a transaction of unknown recipients: never answer it, drop the line.
+    if (facts.dataStart !== undefined && replyClass(facts.dataStart) === 3) {
+      throw rejected('RSET', facts.rset, { state: 'RSET', polite: false });
+    }
+    resetRefused(facts.rset);
+  }
+  if (facts.dataStart === undefined) return;
   /* RFC 2920 §3.1: "If the DATA command was accepted the SMTP client should send a single dot." */
-  if (replyClass(result.dataStart) === 3 && (!isPositive(result.mail) || acceptedCount(result) === 0)) {
+  if (replyClass(facts.dataStart) === 3 && (!isPositive(facts.mail) || acceptedCount(facts) === 0)) {
     await chat.send([{ state: 'DATA_BODY', line: '.' }]);
     await chat.read('DATA_BODY');
   }

@@ -489,3 +489,15 @@ test('bad arguments reject with SMTP_ERR_ARGUMENT before connecting', async () =
     );
   }
 });
+
+test('PIPELINING: a refused MAIL is reported in state MAIL, not in the state of the last reply read', async () => {
+  const { result, srv } = await run(
+    `S: 220 hi\nC: EHLO client.test\n${ehloLines('PIPELINING')}\nC: MAIL FROM:<a@b.test>\nC: RCPT TO:<c@d.test>\nC: DATA\nS: 550 5.7.1 sender refused\nS: 503 5.5.1 no valid sender\nS: 503 5.5.1 no valid recipients\nC: QUIT\nS: 221 bye`,
+    { message: msg('body') },
+  );
+  assert.deepEqual(srv.errors, []);
+  assert.equal(result.failure?.code, 'SMTP_ERR_REPLY');
+  assert.equal(result.failure.state, 'MAIL');
+  assert.equal(result.failure.reply?.code, 550);
+  assert.match(result.failure.message, /^550 5\.7\.1 sender refused \(sending MAIL FROM\)$/);
+});

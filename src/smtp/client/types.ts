@@ -1,6 +1,7 @@
 /**
- * The data types of a client transaction: what the caller asks for (`TransactionOptions`),
- * what it gets back (`TransactionResult`, facts only), the peer verdict a caller's
+ * The data types of the SMTP client: what a caller asks for (`SessionOptions` and
+ * `MailTransaction`, together `TransactionOptions`), what it gets back (`SessionFacts`,
+ * `TransactionFacts`, together `TransactionResult`; facts only), the peer verdict a caller's
  * verifyPeer returns, and the structured transcript events.
  * RFC 5321 (session), RFC 3207 (STARTTLS), RFC 3461 (DSN parameters), RFC 6531 (SMTPUTF8).
  * Must never: encode policy (defer / bounce / next MX) — results are facts.
@@ -28,8 +29,8 @@ export interface RecipientSpec {
   params?: string[];
 }
 
-/** The options of `runTransaction`. */
-export interface TransactionOptions {
+/** How a session connects and secures itself: everything but the envelope and the message. */
+export interface SessionOptions {
   /** IPv4 or IPv6 address to connect to (never a host name: DNS is the caller's). */
   address: string;
   port: number;
@@ -46,20 +47,30 @@ export interface TransactionOptions {
   ca?: string[];
   /** Judge the TLS peer; `{ ok: false }` → QUIT and stop. A throw counts as `ok: false`. */
   verifyPeer?: (peer: PeerInfo) => PeerVerdict | Promise<PeerVerdict>;
-  /** Reverse path; '' for the null reverse path `<>`. */
-  from: string;
-  /** RFC 3461 MAIL parameters (RET=…, ENVID=…); sent only when the server offers DSN. */
-  mailParams?: string[];
-  recipients: RecipientSpec[];
-  /** The message. Absent → recipient verification: no DATA; RSET then QUIT. */
-  message?: Uint8Array | AsyncIterable<Uint8Array>;
-  /** Require SMTPUTF8 even for ASCII addresses (e.g. a message/global body). */
-  smtputf8?: boolean;
   timeouts?: Partial<Timeouts>;
   /** Transcript events; a throwing handler is ignored. */
   onEvent?: (event: SmtpEvent) => void;
   signal?: AbortSignal;
 }
+
+/** One mail transaction on a session: the envelope and (optionally) the message. */
+export interface MailTransaction {
+  /** Reverse path; '' for the null reverse path `<>`. */
+  from: string;
+  /** RFC 3461 MAIL parameters (RET=…, ENVID=…); sent only when the server offers DSN. */
+  mailParams?: string[];
+  recipients: RecipientSpec[];
+  /** The message. Absent → recipient verification: MAIL and RCPT, never DATA. */
+  message?: Uint8Array | AsyncIterable<Uint8Array>;
+  /** Require SMTPUTF8 even for ASCII addresses (e.g. a message/global body). */
+  smtputf8?: boolean;
+}
+
+/**
+ * The options of `runTransaction`: a session and its one transaction. Without a message it is
+ * recipient verification: MAIL, RCPT, RSET, QUIT.
+ */
+export interface TransactionOptions extends SessionOptions, MailTransaction {}
 
 /** Why a transaction stopped before its natural end. */
 export interface TransactionFailure {
@@ -86,6 +97,44 @@ export interface MessageFacts {
   /** RFC 1870 size. */
   size: number;
   eightBit: boolean;
+}
+
+/** What a session found out while it was opened and closed, as facts. */
+export interface SessionFacts {
+  address: string;
+  port: number;
+  /** True once the TCP connection was established. */
+  connected: boolean;
+  greeting?: Reply;
+  /** The last EHLO (or HELO) reply. */
+  hello?: Reply;
+  /** True when EHLO was refused and HELO used. */
+  usedHelo: boolean;
+  /** The extensions in force (after STARTTLS: those of the fresh EHLO). */
+  extensions: Extensions;
+  /** Whether the plaintext EHLO offered STARTTLS. */
+  starttlsOffered: boolean;
+  tls: TlsFacts;
+  /** The reply to QUIT, once `close()` got one. */
+  quit?: Reply;
+  /** Why the session could not be opened (no transaction can be sent then). */
+  failure?: TransactionFailure;
+}
+
+/** What one transaction on a session found out, as facts. */
+export interface TransactionFacts {
+  /** Reply to the RSET that preceded this transaction (every one after the first). */
+  rset?: Reply;
+  /** MAIL parameters actually sent. */
+  mailParams: string[];
+  mail?: Reply;
+  recipients: { address: string; reply?: Reply }[];
+  /** Reply to the DATA command itself (354 on success). */
+  dataStart?: Reply;
+  /** The final reply after the dot. */
+  data?: Reply;
+  message?: MessageFacts;
+  failure?: TransactionFailure;
 }
 
 /** Everything a transaction found out, as facts. */
