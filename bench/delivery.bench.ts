@@ -11,7 +11,6 @@
  */
 import { deliver, lookupRcpt, type DeliverOptions, type DeliveryResult } from '../src/delivery/index.ts';
 import type { TlsMode } from '../src/policy/index.ts';
-import { runTransaction } from '../src/smtp/client/index.ts';
 import { cryptoRandom, describeError, systemClock } from '../src/util/index.ts';
 import {
   addressPlan,
@@ -132,7 +131,6 @@ async function startWorld(scope: Scope): Promise<BenchOptions> {
     profile: { tlsMode: 'dane', insecureMx: 'dane', port: 25, helo: 'bench.sender.example' },
     clock: systemClock,
     random: cryptoRandom,
-    transact: runTransaction,
   };
 }
 

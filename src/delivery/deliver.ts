@@ -1,11 +1,13 @@
 /**
- * One delivery to one destination domain, by RFC 7672 §2: MX lookup → hosts by preference →
+ * Delivery to one destination domain, by RFC 7672 §2: MX lookup → hosts by preference →
  * addresses before TLSA → TLSA base domain and records → per-host TLS policy → connect, verify,
- * transmit. This module walks the steps within the profile's limits and asks policy/classify.ts
- * what every fact means — it decides nothing itself. Also recipient verification (no DATA), like
- * Halon's smtp_lookup_rcpt.
- * Must never: throw for a network or DNS condition; try an address after the delivery's limits
- * or deadline; send anything to a host the host policy skipped.
+ * transmit. One message (`deliverToDomain`) or several for the same destination
+ * (`deliverJobs`, the daemon's batches): the DNS side is done once and a connection to an address
+ * carries up to `messagesPerConnection` messages (RSET between them). This module walks hosts and
+ * addresses within the profile's limits and asks policy/classify.ts what every fact means — it
+ * decides nothing itself. Also recipient verification (no DATA), like Halon's smtp_lookup_rcpt.
+ * Must never: throw for a network or DNS condition; connect after the delivery's limits or
+ * deadline; send anything to a host the host policy skipped; mix destinations on a connection.
  */
 import { isIP } from 'node:net';
 import { lookupMx, type DaneResolver } from '../dane/index.ts';
@@ -15,19 +17,21 @@ import {
   decideExhausted,
   decideHostSkip,
   missingDisposition,
-  outcomeOf,
   orderMxHosts,
+  outcomeOf,
   worstIndex,
   type DestinationFact,
   type Disposition,
 } from '../policy/index.ts';
+import { openSession } from '../smtp/client/index.ts';
 import { dsnMailParams, dsnRcptParams, type DsnRequest } from '../smtp/protocol/index.ts';
 import type { Clock, Random } from '../util/index.ts';
-import { runAttempt, type AttemptOutput, type Transact, type WireEnvelope } from './attempt.ts';
 import { deliveryLogChannel } from './channels.ts';
-import { planHost, planLiteral, type HostPlan, type PlanStep } from './plan.ts';
-import { limitsOf, type DeliveryLimits, type TransportProfile } from './profile.ts';
+import { connect, type Connection, type OpenSession, type TransactionOutcome } from './connection.ts';
+import type { MailTransaction } from '../smtp/client/index.ts';
 import { oneLine, toALabels, uniqueHosts, wireAddress } from './names.ts';
+import { planHost, planLiteral, type HostPlan, type PlanStep } from './plan.ts';
+import { limitsOf, messagesPerConnectionOf, type DeliveryLimits, type TransportProfile } from './profile.ts';
 import { replyJson, type AttemptRecord, type DeliveryResult, type RecipientResult } from './types.ts';
 
 export interface DeliverOptions {
@@ -36,8 +40,9 @@ export interface DeliverOptions {
   profile: TransportProfile;
   clock: Clock;
   random: Random;
-  transact: Transact;
-  /** Each transcript line as it happens. */
+  /** Opens SMTP sessions (default: smtp/client's openSession); a test seam. */
+  open?: OpenSession;
+  /** Each transcript line as it happens (once, whatever the number of messages). */
   onLog?: (line: string) => void;
 }
 
@@ -52,57 +57,98 @@ export interface DomainJob {
   literal?: string;
   /** RFC 3461 DSN request (sent only when the server offers DSN). */
   dsn?: DsnRequest;
+  /** The message needs SMTPUTF8 even with ASCII addresses (it arrived with SMTPUTF8). */
+  smtputf8?: boolean;
 }
 
-/** The state of one delivery while its hosts are walked. */
-export interface Ctx {
+/** One message's progress through a delivery. */
+export interface JobState {
   job: DomainJob;
+  log: string[];
+  attempts: AttemptRecord[];
+  /** Why the last host or address failed this message, when one did. */
+  lastSite?: Disposition;
+  result?: DeliveryResult;
+}
+
+/** The state of one delivery while its hosts are walked (plan.ts reads it too). */
+export interface Ctx {
   opts: DeliverOptions;
   limits: DeliveryLimits;
   started: number;
-  log: string[];
-  attempts: AttemptRecord[];
-  say: (line: string) => void;
+  jobs: JobState[];
+  /** Say a line to these messages' transcripts (default: every unfinished one). */
+  say: (line: string, to?: readonly JobState[]) => void;
   /** Hosts whose A and AAAA records are both proven absent. */
   hostsWithoutAddress: number;
-  /** Connection attempts started (the plaintext retry of an address not counted). */
+  /** Addresses connected to (the plaintext retry and further connections to one address not counted). */
   addressesTried: number;
   mxStatus: Proof | null;
+  /** Called as soon as a message's result is known. */
+  onResult?: (index: number, result: DeliveryResult) => void;
 }
 
-function newCtx(job: DomainJob, opts: DeliverOptions): Ctx {
-  const log: string[] = [];
-  return {
-    job,
+const pending = (ctx: Ctx): JobState[] => ctx.jobs.filter((j) => j.result === undefined);
+
+function newCtx(jobs: readonly DomainJob[], opts: DeliverOptions): Ctx {
+  const states: JobState[] = jobs.map((job) => ({ job, log: [], attempts: [] }));
+  const domain = jobs[0]?.domain ?? '';
+  const ctx: Ctx = {
     opts,
     limits: limitsOf(opts.profile),
     started: opts.clock.now(),
-    log,
-    attempts: [],
+    jobs: states,
     hostsWithoutAddress: 0,
     addressesTried: 0,
     mxStatus: null,
-    say: (text) => {
+    say: (text, to) => {
       const line = oneLine(text);
-      log.push(line);
-      deliveryLogChannel.publish({ domain: job.domain, line });
+      for (const j of to ?? pending(ctx)) j.log.push(line);
+      deliveryLogChannel.publish({ domain, line });
       opts.onLog?.(line);
     },
   };
+  return ctx;
 }
 
 /** Deliver (or verify) one domain's recipients. Never throws for network or DNS conditions. */
 export async function deliverToDomain(job: DomainJob, opts: DeliverOptions): Promise<DeliveryResult> {
-  const ctx = newCtx(job, opts);
-  if (job.literal !== undefined) {
-    if (isIP(job.literal) === 0)
-      return destinationFinal(ctx, { kind: 'general-literal', literal: job.literal });
-    return walkHosts(ctx, [planLiteral(ctx)]);
+  const [result] = await deliverJobs([job], opts);
+  if (result === undefined) throw new TypeError('deliverToDomain: no result');
+  return result;
+}
+
+/**
+ * Deliver several messages to one destination (every job has the same `domain`, or the same
+ * `literal`); results in the jobs' order, each also passed to `onResult` as soon as it is known.
+ */
+export async function deliverJobs(
+  jobs: readonly DomainJob[],
+  opts: DeliverOptions & { onResult?: (index: number, result: DeliveryResult) => void },
+): Promise<DeliveryResult[]> {
+  const first = jobs[0];
+  if (first === undefined) return [];
+  const ctx = newCtx(jobs, opts);
+  if (opts.onResult !== undefined) ctx.onResult = opts.onResult;
+  await run(ctx, first);
+  return ctx.jobs.map((j) => j.result ?? finish(ctx, j, missingDisposition()));
+}
+
+async function run(ctx: Ctx, first: DomainJob): Promise<void> {
+  if (first.literal !== undefined) {
+    if (isIP(first.literal) === 0) {
+      destinationFinal(ctx, { kind: 'general-literal', literal: first.literal });
+      return;
+    }
+    return walkHosts(ctx, [planLiteral(ctx, first.literal)]);
   }
-  const domain = toALabels(job.domain);
-  if (domain === undefined) return destinationFinal(ctx, { kind: 'invalid-domain', domain: job.domain });
+  const domain = toALabels(first.domain);
+  if (domain === undefined) {
+    destinationFinal(ctx, { kind: 'invalid-domain', domain: first.domain });
+    return;
+  }
   const name = domain.toString().replace(/\.$/, '');
-  const mx = await lookupMx(domain, opts.resolver);
+  const mx = await lookupMx(domain, ctx.opts.resolver);
   ctx.mxStatus = mx.status;
   if (mx.kind === 'failed') ctx.say(`DNS: MX lookup for ${domain.toString()} failed: ${mx.reason}`);
   const fact: DestinationFact =
@@ -113,8 +159,11 @@ export async function deliverToDomain(job: DomainJob, opts: DeliverOptions): Pro
         : mx.kind === 'null-mx'
           ? { kind: 'null-mx', domain: domain.toString() }
           : { kind: 'hosts' };
-  if (mx.kind !== 'hosts') return destinationFinal(ctx, fact);
-  const hosts = orderMxHosts(uniqueHosts(mx.hosts), { random: opts.random, limit: ctx.limits.maxHosts });
+  if (mx.kind !== 'hosts') {
+    destinationFinal(ctx, fact);
+    return;
+  }
+  const hosts = orderMxHosts(uniqueHosts(mx.hosts), { random: ctx.opts.random, limit: ctx.limits.maxHosts });
   return walkHosts(
     ctx,
     hosts.map((h) => () => planHost(ctx, { domain: name, host: h.name, mxStatus: mx.status })),
@@ -127,93 +176,153 @@ function deadlinePassed(ctx: Ctx): string | undefined {
   return `delivery deadline of ${Math.round(ctx.limits.deadlineMs / 1000)} s reached`;
 }
 
-/** Walk the hosts and their addresses until an attempt is final; else ask what exhaustion means. */
-async function walkHosts(ctx: Ctx, steps: PlanStep[]): Promise<DeliveryResult> {
+/** Walk the hosts and their addresses until every message is final; then ask what exhaustion means. */
+async function walkHosts(ctx: Ctx, steps: PlanStep[]): Promise<void> {
   let lastSite: Disposition | undefined;
   let limitReached: string | undefined;
   hosts: for (const step of steps) {
+    if (pending(ctx).length === 0) return;
     limitReached = deadlinePassed(ctx);
     if (limitReached !== undefined) break;
     const plan = typeof step === 'function' ? await step() : step;
     if (plan.kind === 'skip') {
       if (plan.skip.kind === 'no-address') ctx.hostsWithoutAddress++;
       if (plan.policyLine) ctx.say(`Skipping ${plan.mx}: ${plan.skip.reason}`);
-      ctx.attempts.push(noAttempt(plan));
+      for (const j of pending(ctx)) j.attempts.push(noAttempt(plan));
       lastSite = decideHostSkip(plan.skip).site;
       continue;
     }
     for (const address of plan.addresses.slice(0, ctx.limits.maxAddressesPerHost)) {
+      if (pending(ctx).length === 0) return;
       limitReached =
         ctx.addressesTried >= ctx.limits.maxAddresses
           ? `limit of ${ctx.limits.maxAddresses} addresses per delivery reached`
           : deadlinePassed(ctx);
       if (limitReached !== undefined) break hosts;
       ctx.addressesTried++;
-      const out = await attemptWithFallback(ctx, plan, address);
-      if (out.verdict.kind === 'final') return fromFinal(ctx, out);
-      lastSite = out.verdict.site;
+      lastSite = (await tryAddress(ctx, plan, address)) ?? lastSite;
     }
   }
+  const left = pending(ctx);
+  if (left.length === 0) return;
   if (limitReached !== undefined) ctx.say(`Stopping: ${limitReached}`);
-  const d = decideExhausted({
-    hosts: steps.length,
-    hostsWithoutAddress: ctx.hostsWithoutAddress,
-    ...(lastSite === undefined ? {} : { lastSite }),
-    ...(limitReached === undefined ? {} : { limitReached }),
-  });
-  return finish(ctx, d);
+  for (const j of left) {
+    const site = j.lastSite ?? lastSite;
+    const d = decideExhausted({
+      hosts: steps.length,
+      hostsWithoutAddress: ctx.hostsWithoutAddress,
+      ...(site === undefined ? {} : { lastSite: site }),
+      ...(limitReached === undefined ? {} : { limitReached }),
+    });
+    finish(ctx, j, d);
+  }
 }
 
-function wireEnvelope(job: DomainJob): WireEnvelope {
-  const env: WireEnvelope = {
-    from: job.from === '' ? '' : wireAddress(job.from),
-    recipients: job.recipients.map((address) => {
-      const params = job.dsn === undefined ? [] : dsnRcptParams(job.dsn, address);
-      const wire = wireAddress(address);
-      return params.length === 0 ? { address: wire } : { address: wire, params };
-    }),
-  };
-  if (job.dsn !== undefined) env.mailParams = dsnMailParams(job.dsn);
-  if (job.message !== undefined) env.message = job.message;
-  return env;
-}
-
-async function attemptWithFallback(
+/**
+ * Connections to one address until every unfinished message was tried there once: each carries
+ * up to `messagesPerConnection` of them; a session that cannot be opened, or that breaks, ends the
+ * address (the rest go to the next one). Resolves to the address's site failure, if any.
+ */
+async function tryAddress(
   ctx: Ctx,
   plan: HostPlan & { kind: 'connect' },
   address: string,
-): Promise<AttemptOutput> {
+): Promise<Disposition | undefined> {
+  const perConnection = messagesPerConnectionOf(ctx.opts.profile);
+  let untried = pending(ctx);
+  let site: Disposition | undefined;
+  for (let connections = 0; untried.length > 0; connections++) {
+    if (connections > 0 && deadlinePassed(ctx) !== undefined) return site;
+    const batch = untried.slice(0, perConnection);
+    const conn = await open(ctx, plan, address, batch);
+    if (conn.failed) {
+      for (const j of batch)
+        site = record(ctx, j, conn.openFailure(j.job.recipients.map(wireAddress), verifying(j)));
+      return site;
+    }
+    const sent = new Set<JobState>();
+    for (const j of batch) {
+      if (!conn.session.usable) break;
+      sent.add(j);
+      site = record(ctx, j, await conn.send(transaction(j.job))) ?? site;
+    }
+    await conn.close();
+    untried = untried.filter((j) => !sent.has(j) && j.result === undefined);
+    if (sent.size < batch.length) return site; // the session broke: the rest go to the next address
+  }
+  return site;
+}
+
+/** Open a connection for a batch, with the optional-TLS plaintext retry after a failed handshake. */
+async function open(
+  ctx: Ctx,
+  plan: HostPlan & { kind: 'connect' },
+  address: string,
+  batch: JobState[],
+): Promise<Connection> {
   const o = ctx.opts;
   const input = {
     target: {
-      domain: ctx.job.domain,
+      domain: batch[0]?.job.domain ?? '',
       mx: plan.mx,
       address,
       dnssec: plan.dnssecOf(address),
       tlsa: plan.tlsa,
     },
     policy: plan.policy,
-    envelope: wireEnvelope(ctx.job),
     profile: o.profile,
     now: () => o.clock.now(),
-    transact: o.transact,
-    log: ctx.say,
+    open: o.open ?? openSession,
+    log: (line: string) => {
+      ctx.say(line, batch);
+    },
   };
-  const first = await runAttempt(input);
-  ctx.attempts.push(first.record);
-  if (first.verdict.kind !== 'retry-plaintext') return first;
+  const conn = await connect(input);
+  if (!conn.retryPlaintext) return conn;
+  // The failed TLS attempt is part of every message's record.
+  for (const j of batch)
+    j.attempts.push(conn.openFailure(j.job.recipients.map(wireAddress), verifying(j)).record);
   const why =
-    first.result.failure?.code === 'SMTP_ERR_STARTTLS_REFUSED' ? 'STARTTLS refused' : 'handshake failed';
-  ctx.say(`Retrying ${plan.mx} [${address}] without TLS (optional TLS, ${why})`);
-  const second = await runAttempt(input, { plaintext: true });
-  ctx.attempts.push(second.record);
-  return second;
+    conn.session.facts.failure?.code === 'SMTP_ERR_STARTTLS_REFUSED'
+      ? 'STARTTLS refused'
+      : 'handshake failed';
+  ctx.say(`Retrying ${plan.mx} [${address}] without TLS (optional TLS, ${why})`, batch);
+  return connect(input, { plaintext: true });
 }
 
-function fromFinal(ctx: Ctx, out: AttemptOutput): DeliveryResult {
-  const verify = ctx.job.message === undefined;
+const verifying = (j: JobState): boolean => j.job.message === undefined;
+
+/** Keep one message's attempt; finish it when the verdict is final. Returns its site failure. */
+function record(ctx: Ctx, j: JobState, out: TransactionOutcome): Disposition | undefined {
+  j.attempts.push(out.record);
+  if (out.line !== undefined) ctx.say(out.line, [j]);
+  if (out.verdict.kind === 'final') {
+    fromFinal(ctx, j, out);
+    return undefined;
+  }
+  j.lastSite = out.verdict.site;
+  return out.verdict.site;
+}
+
+/** The message's envelope as it goes on the wire (addresses in wire form, DSN parameters). */
+function transaction(job: DomainJob): MailTransaction {
+  return {
+    from: job.from === '' ? '' : wireAddress(job.from),
+    recipients: job.recipients.map((address) => {
+      const params = job.dsn === undefined ? [] : dsnRcptParams(job.dsn, address);
+      const wire = wireAddress(address);
+      return params.length === 0 ? { address: wire } : { address: wire, params };
+    }),
+    ...(job.dsn === undefined ? {} : { mailParams: dsnMailParams(job.dsn) }),
+    ...(job.message === undefined ? {} : { message: job.message }),
+    ...(job.smtputf8 === true ? { smtputf8: true } : {}),
+  };
+}
+
+function fromFinal(ctx: Ctx, j: JobState, out: TransactionOutcome): void {
+  const verify = verifying(j);
   const dispositions = out.verdict.kind === 'final' ? out.verdict.recipients : new Map<string, Disposition>();
-  const recipients: RecipientResult[] = ctx.job.recipients.map((address) => {
+  const recipients: RecipientResult[] = j.job.recipients.map((address) => {
     const d = dispositions.get(wireAddress(address)) ?? missingDisposition();
     return {
       address,
@@ -223,8 +332,8 @@ function fromFinal(ctx: Ctx, out: AttemptOutput): DeliveryResult {
       reply: replyJson(d.reply),
     };
   });
-  const worst = recipients[worstIndex(recipients)] ?? recipients[0];
-  return {
+  const worst = recipients[worstIndex(recipients)];
+  settle(ctx, j, {
     outcome: worst?.outcome ?? 'deferred',
     enhanced: worst?.enhanced ?? '4.4.0',
     reason: worst?.reason ?? 'no recipients',
@@ -233,45 +342,49 @@ function fromFinal(ctx: Ctx, out: AttemptOutput): DeliveryResult {
     mx_dnssec: ctx.mxStatus,
     mx: out.record.mx,
     address: out.record.address,
-    attempts: ctx.attempts,
+    attempts: j.attempts,
     recipients,
-    log: ctx.log,
-  };
+    log: j.log,
+  });
 }
 
-function destinationFinal(ctx: Ctx, fact: DestinationFact): DeliveryResult {
+function destinationFinal(ctx: Ctx, fact: DestinationFact): void {
   const v = decideDestination(fact);
-  return finish(
-    ctx,
-    v.kind === 'final' ? v.disposition : decideExhausted({ hosts: 0, hostsWithoutAddress: 0 }),
-  );
+  const d = v.kind === 'final' ? v.disposition : decideExhausted({ hosts: 0, hostsWithoutAddress: 0 });
+  for (const j of pending(ctx)) finish(ctx, j, d);
 }
 
-/** The whole destination ends with one disposition for every recipient. */
-function finish(ctx: Ctx, d: Disposition): DeliveryResult {
-  const verify = ctx.job.message === undefined;
+/** The message ends with one disposition for every recipient. */
+function finish(ctx: Ctx, j: JobState, d: Disposition): DeliveryResult {
+  const verify = verifying(j);
   const outcome = outcomeOf(d.kind, verify);
   const what = outcome === 'deferred' ? 'Deferred' : verify ? 'Rejected' : 'Bounced';
-  ctx.say(`${what}: ${d.enhanced} ${d.reason}`);
-  return {
+  ctx.say(`${what}: ${d.enhanced} ${d.reason}`, [j]);
+  return settle(ctx, j, {
     outcome,
     enhanced: d.enhanced,
     reason: d.reason,
     tls: null,
     reply: null,
     mx_dnssec: ctx.mxStatus,
-    mx: ctx.attempts.at(-1)?.mx ?? null,
-    address: ctx.attempts.at(-1)?.address ?? null,
-    attempts: ctx.attempts,
-    recipients: ctx.job.recipients.map((address) => ({
+    mx: j.attempts.at(-1)?.mx ?? null,
+    address: j.attempts.at(-1)?.address ?? null,
+    attempts: j.attempts,
+    recipients: j.job.recipients.map((address) => ({
       address,
       outcome,
       enhanced: d.enhanced,
       reason: d.reason,
       reply: null,
     })),
-    log: ctx.log,
-  };
+    log: j.log,
+  });
+}
+
+function settle(ctx: Ctx, j: JobState, result: DeliveryResult): DeliveryResult {
+  j.result = result;
+  ctx.onResult?.(ctx.jobs.indexOf(j), result);
+  return result;
 }
 
 function noAttempt(plan: {

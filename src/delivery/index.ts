@@ -3,10 +3,17 @@
  * profile, the result types of DESIGN.md's CLI contract and the layer's diagnostics channels.
  */
 export { deliver, groupByDomain, lookupRcpt, mergeResults, type Envelope } from './api.ts';
-export { deliverToDomain, type DeliverOptions, type DomainJob } from './deliver.ts';
+export { deliverJobs, deliverToDomain, type DeliverOptions, type DomainJob } from './deliver.ts';
 export { toALabels } from './names.ts';
-export { formatHostPort, type Transact } from './attempt.ts';
-export { DEFAULT_DELIVERY_LIMITS, limitsOf, type DeliveryLimits, type TransportProfile } from './profile.ts';
+export { formatHostPort, type OpenSession, type SmtpSession } from './connection.ts';
+export {
+  DEFAULT_DELIVERY_LIMITS,
+  DEFAULT_MESSAGES_PER_CONNECTION,
+  limitsOf,
+  messagesPerConnectionOf,
+  type DeliveryLimits,
+  type TransportProfile,
+} from './profile.ts';
 export * from './types.ts';
 export {
   attemptChannel,

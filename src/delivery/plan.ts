@@ -90,8 +90,7 @@ export async function planHost(
 }
 
 /** An address literal: connect there directly, no MX, no DANE (RFC 5321 §4.1.3). */
-export function planLiteral(ctx: Ctx): HostPlan {
-  const literal = ctx.job.literal ?? '';
+export function planLiteral(ctx: Ctx, literal: string): HostPlan {
   const { profile } = ctx.opts;
   const policy = decideHostPolicy({
     mode: profile.tlsMode,

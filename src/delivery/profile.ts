@@ -48,6 +48,15 @@ export interface TransportProfile {
   ca?: readonly string[];
   /** Work limits of one delivery (DEFAULT_DELIVERY_LIMITS for what is not given). */
   limits?: Partial<DeliveryLimits>;
+  /** Messages one connection carries, RSET between them (default 100; DESIGN.md). */
+  messagesPerConnection?: number;
+}
+
+export const DEFAULT_MESSAGES_PER_CONNECTION = 100;
+
+/** The messages one connection may carry under a profile (at least 1). */
+export function messagesPerConnectionOf(profile: TransportProfile): number {
+  return Math.max(1, profile.messagesPerConnection ?? DEFAULT_MESSAGES_PER_CONNECTION);
 }
 
 /** The limits in force for a profile. */

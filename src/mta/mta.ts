@@ -14,12 +14,11 @@ import {
   lookupRcpt,
   type DeliveryResult,
   type Envelope,
-  type Transact,
+  type OpenSession,
   type TransportProfile,
 } from '../delivery/index.ts';
 import type { Answer, Resolver } from '../dns/resolver/index.ts';
 import { Name, typeFromString } from '../dns/wire/index.ts';
-import { runTransaction } from '../smtp/client/index.ts';
 import { cryptoRandom, MtaError, systemClock, type Clock, type Random } from '../util/index.ts';
 import { createResolver, type DnsSettings } from './resolver.ts';
 
@@ -32,8 +31,8 @@ export interface MtaOptions {
   transport?: Partial<TransportProfile>;
   clock?: Clock;
   random?: Random;
-  /** The SMTP client (default: smtp/client's runTransaction); a test seam. */
-  transact?: Transact;
+  /** Opens SMTP sessions (default: smtp/client's openSession); a test seam. */
+  open?: OpenSession;
   /** resolv.conf warnings and the like. */
   onWarning?: (text: string) => void;
 }
@@ -92,7 +91,6 @@ export function createMta(options: MtaOptions = {}): Mta {
       ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
     });
   const profile = defaultProfile(options.transport);
-  const transact = options.transact ?? runTransaction;
   const inFlight = new Set<Promise<unknown>>();
   let closed = false;
   const track = <T>(work: () => Promise<T>): Promise<T> => {
@@ -110,7 +108,7 @@ export function createMta(options: MtaOptions = {}): Mta {
     profile: { ...profile, ...call.transport },
     clock,
     random,
-    transact,
+    ...(options.open === undefined ? {} : { open: options.open }),
     ...(call.onLog === undefined ? {} : { onLog: call.onLog }),
   });
   return {

@@ -6,7 +6,7 @@
 import { formatTlsa, tlsaFromCertificate } from '../../src/dane/index.ts';
 import type { DeliverOptions, TransportProfile } from '../../src/delivery/index.ts';
 import type { LabCert } from '../../src/lab/index.ts';
-import { runTransaction, uniformTimeouts } from '../../src/smtp/client/index.ts';
+import { uniformTimeouts } from '../../src/smtp/client/index.ts';
 import { seededRandom, systemClock } from '../../src/util/index.ts';
 import { ScriptedResolver } from '../helpers/scripted-resolver.ts';
 
@@ -51,12 +51,12 @@ export function loopbackOptions(
   port: number,
   extra: Overrides = {},
 ): DeliverOptions {
-  const { resolver: r, clock, random, transact, onLog, ...profile } = extra;
+  const { resolver: r, clock, random, open, onLog, ...profile } = extra;
   return {
     resolver: r ?? resolver,
     clock: clock ?? systemClock,
     random: random ?? seededRandom(7),
-    transact: transact ?? runTransaction,
+    ...(open === undefined ? {} : { open }),
     ...(onLog === undefined ? {} : { onLog }),
     profile: {
       tlsMode: 'dane',

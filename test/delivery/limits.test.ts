@@ -2,12 +2,12 @@
  * Issue #8 item 6: a destination controls its MX and address records, so one delivery's work is
  * bounded — per-host and per-delivery address limits (Postfix's smtp_mx_address_limit spirit)
  * and a deadline after which no new connection starts. The SMTP client is a stub that records
- * each connection and fails it (connection refused), so no socket is opened.
+ * each session it is asked to open and fails it (connection refused), so no socket is opened.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { deliver, type Transact } from '../../src/delivery/index.ts';
-import type { TransactionOptions, TransactionResult } from '../../src/smtp/client/index.ts';
+import { deliver, type OpenSession, type SmtpSession } from '../../src/delivery/index.ts';
+import type { SessionOptions } from '../../src/smtp/client/index.ts';
 import { FixedClock } from '../../src/util/index.ts';
 import { ScriptedResolver } from '../helpers/scripted-resolver.ts';
 import { loopbackOptions, setMx, type Overrides } from './kit.ts';
@@ -31,22 +31,26 @@ function hugeDestination(hosts: number, perHost: number): ScriptedResolver {
 }
 
 /** A stub client: every connection is refused; `onCall` sees each. */
-function refusingClient(onCall: (o: TransactionOptions) => void): Transact {
+function refusingClient(onCall: (o: SessionOptions) => void): OpenSession {
   return (o) => {
     onCall(o);
-    const result: TransactionResult = {
-      address: o.address,
-      port: o.port,
-      connected: false,
-      usedHelo: false,
-      extensions: {},
-      starttlsOffered: false,
-      tls: { used: false },
-      mailParams: [],
-      recipients: o.recipients.map((r) => ({ address: r.address })),
-      failure: { code: 'SMTP_ERR_CONNECT', message: `connect to ${o.address} refused`, state: 'CONNECT' },
+    const session: SmtpSession = {
+      facts: {
+        address: o.address,
+        port: o.port,
+        connected: false,
+        usedHelo: false,
+        extensions: {},
+        starttlsOffered: false,
+        tls: { used: false },
+        failure: { code: 'SMTP_ERR_CONNECT', message: `connect to ${o.address} refused`, state: 'CONNECT' },
+      },
+      usable: false,
+      send: () => Promise.reject(new Error('the stub session cannot send')),
+      close: () => Promise.resolve(),
+      destroy: () => undefined,
     };
-    return Promise.resolve(result);
+    return Promise.resolve(session);
   };
 }
 
@@ -58,7 +62,7 @@ async function run(r: ScriptedResolver, extra: Overrides) {
 
 test('10 hosts × 300 addresses: at most 4 addresses per host and 12 per delivery are tried', async () => {
   const calls: string[] = [];
-  const res = await run(hugeDestination(10, 300), { transact: refusingClient((o) => calls.push(o.address)) });
+  const res = await run(hugeDestination(10, 300), { open: refusingClient((o) => calls.push(o.address)) });
   assert.equal(res.outcome, 'deferred');
   assert.equal(calls.length, 12, 'the per-delivery address limit');
   const perHost = new Map<string, number>();
@@ -71,7 +75,7 @@ test('10 hosts × 300 addresses: at most 4 addresses per host and 12 per deliver
 test('the limits come from the transport profile', async () => {
   const calls: string[] = [];
   await run(hugeDestination(10, 300), {
-    transact: refusingClient((o) => calls.push(o.address)),
+    open: refusingClient((o) => calls.push(o.address)),
     limits: { maxAddressesPerHost: 1, maxAddresses: 100, maxHosts: 5 },
   });
   assert.deepEqual(
@@ -84,11 +88,11 @@ test('the limits come from the transport profile', async () => {
 test('no connection starts after the delivery deadline', async () => {
   const clock = new FixedClock(1_000_000);
   const calls: string[] = [];
-  const transact = refusingClient((o) => {
+  const open = refusingClient((o) => {
     calls.push(o.address);
     clock.advance(2 * 60_000); // each refused connection "took" two minutes
   });
-  const res = await run(hugeDestination(3, 3), { transact, clock, limits: { deadlineMs: 5 * 60_000 } });
+  const res = await run(hugeDestination(3, 3), { open, clock, limits: { deadlineMs: 5 * 60_000 } });
   assert.equal(calls.length, 3, 'attempts at 0, 2 and 4 minutes; none at 6');
   assert.equal(res.outcome, 'deferred');
   assert.match(res.reason, /delivery deadline of 300 s reached/);
@@ -96,6 +100,6 @@ test('no connection starts after the delivery deadline', async () => {
 
 test('below the limits every address is tried, in order', async () => {
   const calls: string[] = [];
-  await run(hugeDestination(2, 2), { transact: refusingClient((o) => calls.push(o.address)) });
+  await run(hugeDestination(2, 2), { open: refusingClient((o) => calls.push(o.address)) });
   assert.deepEqual(calls, ['10.0.0.0', '10.0.0.1', '10.1.0.0', '10.1.0.1']);
 });

@@ -16,7 +16,7 @@ import {
   type Receiver,
   type Scenario,
 } from '../../src/lab/index.ts';
-import { runTransaction, uniformTimeouts } from '../../src/smtp/client/index.ts';
+import { uniformTimeouts } from '../../src/smtp/client/index.ts';
 import { seededRandom, systemClock } from '../../src/util/index.ts';
 import type { Resolver } from '../../src/dns/resolver/index.ts';
 
@@ -41,7 +41,6 @@ export function labDeliverOptions(net: Internet, resolver: Resolver): DeliverOpt
     },
     clock: systemClock,
     random: seededRandom(11),
-    transact: runTransaction,
   };
 }
 

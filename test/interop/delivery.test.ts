@@ -15,7 +15,6 @@ import assert from 'node:assert/strict';
 import { deliver, lookupRcpt, type DeliverOptions, type DeliveryResult } from '../../src/delivery/index.ts';
 import type { DaneResolver } from '../../src/dane/index.ts';
 import { RRType, type Name } from '../../src/dns/wire/index.ts';
-import { runTransaction } from '../../src/smtp/client/index.ts';
 import { cryptoRandom, systemClock } from '../../src/util/index.ts';
 import { addressPlan, requireTools, sleep, testScope, type PostfixReceiver } from './index.ts';
 import { deliveryCases, RECEIVERS, type DeliveryCase, type ReceiverName } from './delivery/cases.ts';
@@ -75,7 +74,6 @@ function options(resolver: DaneResolver): DeliverOptions {
     },
     clock: systemClock,
     random: cryptoRandom,
-    transact: runTransaction,
   };
 }
 
