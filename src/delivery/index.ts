@@ -8,3 +8,16 @@ export { toALabels } from './names.ts';
 export type { Transact } from './attempt.ts';
 export * from './types.ts';
 export { DeliveryChannel } from './channels.ts';
+export {
+  buildDsn,
+  dsnRecipients,
+  headerSection,
+  wantsDsn,
+  DsnError,
+  type BuiltDsn,
+  type DsnInput,
+  type DsnKind,
+  type DsnOptions,
+  type DsnOriginal,
+  type DsnRecipient,
+} from './dsn.ts';
