@@ -10,3 +10,4 @@ export * from './dot-stuff.ts';
 export * from './address.ts';
 export * from './dsn.ts';
 export * from './message-date.ts';
+export * from './idna.ts';
