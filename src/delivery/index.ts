@@ -23,3 +23,16 @@ export {
   type DaneVerdictMessage,
   type DeliveryLogMessage,
 } from './channels.ts';
+export {
+  buildDsn,
+  dsnRecipients,
+  headerSection,
+  wantsDsn,
+  DsnError,
+  type BuiltDsn,
+  type DsnInput,
+  type DsnKind,
+  type DsnOptions,
+  type DsnOriginal,
+  type DsnRecipient,
+} from './dsn.ts';

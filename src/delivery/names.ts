@@ -1,10 +1,10 @@
 /**
- * Destination names and addresses: IDNA conversion to A-labels (UTS #46 through the WHATWG URL
- * host parser), the envelope address as it goes on the wire (RFC 6531 §3.2), duplicate MX hosts,
- * and one-line transcript text. No I/O.
+ * Destination names and addresses: IDNA conversion to A-labels (smtp/protocol's domainToAscii),
+ * the envelope address as it goes on the wire (RFC 6531 §3.2), duplicate MX hosts, and one-line
+ * transcript text. No I/O.
  */
 import { Name } from '../dns/wire/index.ts';
-import { isAscii, parseMailbox, withAsciiDomain } from '../smtp/protocol/index.ts';
+import { domainToAscii, isAscii, parseMailbox, withAsciiDomain } from '../smtp/protocol/index.ts';
 
 /**
  * The address as it goes on the wire: a non-ASCII domain in A-labels when the local part is
@@ -30,23 +30,12 @@ export function oneLine(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?');
 }
 
-/** IDNA: the domain in A-labels (UTS #46 via WHATWG URL), or undefined when it is not a valid name. */
+/** IDNA: the domain in A-labels (smtp/protocol's domainToAscii) as a DNS name, or undefined. */
 export function toALabels(domain: string): Name | undefined {
-  const ascii = domainToAsciiSafe(domain.replace(/\.$/, ''));
-  if (ascii === undefined || ascii.length === 0 || !/^[a-z0-9._-]+$/i.test(ascii)) return undefined;
+  const ascii = domainToAscii(domain);
+  if (ascii === undefined) return undefined;
   try {
     return Name.parse(`${ascii}.`);
-  } catch {
-    return undefined;
-  }
-}
-
-function domainToAsciiSafe(text: string): string | undefined {
-  try {
-    const host = new URL(`http://${text}/`).hostname;
-    // The URL parser turns digit-only names into IPv4 addresses ("123" → "0.0.0.123"): refuse that.
-    if (/^[\d.]+$/.test(host) && host !== text) return undefined;
-    return host;
   } catch {
     return undefined;
   }

@@ -3,6 +3,7 @@ import type { Command } from '../command.ts';
 import { demoCommand } from './demo.ts';
 import { labCommand } from './lab.ts';
 import { lookupRcptCommand } from './lookup-rcpt.ts';
+import { passwdCommand } from './passwd.ts';
 import { resolveCommand } from './resolve.ts';
 import { sendCommand } from './send.ts';
 
@@ -12,4 +13,5 @@ export const COMMANDS: readonly Command[] = [
   lookupRcptCommand,
   labCommand,
   demoCommand,
+  passwdCommand,
 ];

@@ -9,3 +9,5 @@ export * from './ehlo.ts';
 export * from './dot-stuff.ts';
 export * from './address.ts';
 export * from './dsn.ts';
+export * from './message-date.ts';
+export * from './idna.ts';
