@@ -259,3 +259,62 @@ export function decideExhausted(facts: ExhaustedFacts): Disposition & { kind: 'b
 export function missingDisposition(): Disposition {
   return defer(Status.NETWORK, 'no disposition for this recipient');
 }
+
+/** What is known of a deferred recipient after an attempt (DESIGN.md "Bounces and delays"). */
+export interface RequeueFacts {
+  /** The attempt's disposition for the recipient (a deferral). */
+  disposition: Disposition;
+  /** When the message arrived, ms. */
+  received: number;
+  /** Time spent held (`queue hold`), ms: it does not count towards the maximum age. */
+  heldMs: number;
+  now: number;
+  /** When the next attempt would be by the retry schedule, ms. */
+  nextBySchedule: number;
+  maxAgeMs: number;
+  /** One delay DSN after this long, or null. */
+  delayWarningMs: number | null;
+  /** A delay DSN was already sent for this recipient. */
+  delayWarned: boolean;
+}
+
+export type Requeue =
+  /** Try again at `at` (never later than the expiry); send the one delay notice when `warnDelay`. */
+  | { kind: 'retry'; at: number; warnDelay: boolean; willRetryUntil: number }
+  /** The queue lifetime is over: the recipient bounces (DSN). */
+  | { kind: 'expire'; disposition: Disposition & { kind: 'bounce' } };
+
+/** Human form of a duration for reasons (`5d`, `4h`, `30m`, `45s`). */
+function humanDuration(ms: number): string {
+  const units: [number, string][] = [
+    [86_400_000, 'd'],
+    [3_600_000, 'h'],
+    [60_000, 'm'],
+  ];
+  for (const [size, unit] of units) if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  return `${Math.round(ms / 1000)}s`;
+}
+
+/**
+ * A deferred recipient is retried until the queue lifetime (`max_age`) is over, then bounced
+ * with 5.4.7 (RFC 3463 X.4.7 "delivery time expired") and the last reason — DANE and DNS failures
+ * included: they defer, never bounce, until then (RFC 7672 §2.2). The next attempt is never
+ * scheduled after the expiry, so the expiry bounce is timely.
+ */
+export function decideRequeue(f: RequeueFacts): Requeue {
+  const age = f.now - f.received - f.heldMs;
+  const expires = f.received + f.heldMs + f.maxAgeMs;
+  if (age >= f.maxAgeMs) {
+    return {
+      kind: 'expire',
+      disposition: {
+        kind: 'bounce',
+        enhanced: Status.EXPIRED_FINAL,
+        reason: `message expired after ${humanDuration(f.maxAgeMs)} in the queue; last error: ${f.disposition.reason}`,
+        ...(f.disposition.reply === undefined ? {} : { reply: f.disposition.reply }),
+      },
+    };
+  }
+  const warnDelay = f.delayWarningMs !== null && !f.delayWarned && age >= f.delayWarningMs;
+  return { kind: 'retry', at: Math.min(f.nextBySchedule, expires), warnDelay, willRetryUntil: expires };
+}

@@ -33,8 +33,8 @@ export const Status = {
   DNS_FAILURE: '4.4.3',
   /** Unable to route (X.4.4): every MX host proven to have no address (RFC 5321 §5.1). */
   NO_ROUTE: '5.4.4',
-  /** Delivery time expired (X.4.7): the message spent `max_age` in the queue. */
-  EXPIRED: '4.4.7',
+  /** Delivery time expired (X.4.7): the message spent `max_age` in the queue (the bounce). */
+  EXPIRED_FINAL: '5.4.7',
   /** Other or undefined network or routing status (X.4.0). */
   NETWORK: '4.4.0',
   /** Other or undefined protocol status (X.5.0): the session broke. */

@@ -6,4 +6,5 @@
 export * from './classify.ts';
 export * from './disposition.ts';
 export * from './mx.ts';
+export * from './schedule.ts';
 export * from './tls-policy.ts';
