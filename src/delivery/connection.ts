@@ -20,6 +20,7 @@ import type {
   SessionOptions,
   TransactionFacts,
 } from '../smtp/client/index.ts';
+import { hasExtension } from '../smtp/protocol/index.ts';
 import { describeX509Error, tryParseCertificate, X509Error } from '../x509/index.ts';
 import { attemptChannel, daneVerdictChannel } from './channels.ts';
 import type { TransportProfile } from './profile.ts';
@@ -67,6 +68,8 @@ export interface TransactionOutcome {
   level: TlsLevel;
   /** The session is not usable any more (broken, closed by the server). */
   broken: boolean;
+  /** The server offered DSN (RFC 3461): it reports success itself. */
+  remoteDsn: boolean;
   /** The transcript line of a failure, when there was one. */
   line?: string;
 }
@@ -171,7 +174,8 @@ export class Connection {
       error: failure === undefined ? null : failure.message,
     };
     attemptChannel.publish({ ...record, domain: t.domain });
-    const out: TransactionOutcome = { record, verdict, level, broken: !this.session.usable };
+    const remoteDsn = hasExtension(this.session.facts.extensions, 'DSN');
+    const out: TransactionOutcome = { record, verdict, level, broken: !this.session.usable, remoteDsn };
     if (failure !== undefined) out.line = failureLine(failure.code, failure.message, t.mx);
     return out;
   }

@@ -24,7 +24,13 @@ import {
   type Disposition,
 } from '../policy/index.ts';
 import { openSession } from '../smtp/client/index.ts';
-import { dsnMailParams, dsnRcptParams, type DsnRequest } from '../smtp/protocol/index.ts';
+import {
+  dsnMailParams,
+  dsnRcptParams,
+  relayRcptParams,
+  type DsnRequest,
+  type RecipientDsn,
+} from '../smtp/protocol/index.ts';
 import type { Clock, Random } from '../util/index.ts';
 import { deliveryLogChannel } from './channels.ts';
 import { connect, type Connection, type OpenSession, type TransactionOutcome } from './connection.ts';
@@ -57,6 +63,11 @@ export interface DomainJob {
   literal?: string;
   /** RFC 3461 DSN request (sent only when the server offers DSN). */
   dsn?: DsnRequest;
+  /**
+   * Relayed recipients' own NOTIFY/ORCPT (RFC 3461 §5.2.1), by address; they replace the
+   * envelope-wide NOTIFY of `dsn` for those recipients.
+   */
+  rcptDsn?: ReadonlyMap<string, RecipientDsn>;
   /** The message needs SMTPUTF8 even with ASCII addresses (it arrived with SMTPUTF8). */
   smtputf8?: boolean;
 }
@@ -85,8 +96,16 @@ export interface Ctx {
   addressesTried: number;
   mxStatus: Proof | null;
   /** Called as soon as a message's result is known. */
-  onResult?: (index: number, result: DeliveryResult) => void;
+  onResult?: ResultListener;
 }
+
+/** Facts about a result that are not part of the CLI contract's JSON. */
+export interface ResultFacts {
+  /** The server that decided the result offered DSN (RFC 3461): it reports success itself. */
+  remoteDsn: boolean;
+}
+
+export type ResultListener = (index: number, result: DeliveryResult, facts: ResultFacts) => void;
 
 const pending = (ctx: Ctx): JobState[] => ctx.jobs.filter((j) => j.result === undefined);
 
@@ -124,7 +143,7 @@ export async function deliverToDomain(job: DomainJob, opts: DeliverOptions): Pro
  */
 export async function deliverJobs(
   jobs: readonly DomainJob[],
-  opts: DeliverOptions & { onResult?: (index: number, result: DeliveryResult) => void },
+  opts: DeliverOptions & { onResult?: ResultListener },
 ): Promise<DeliveryResult[]> {
   const first = jobs[0];
   if (first === undefined) return [];
@@ -309,7 +328,13 @@ function transaction(job: DomainJob): MailTransaction {
   return {
     from: job.from === '' ? '' : wireAddress(job.from),
     recipients: job.recipients.map((address) => {
-      const params = job.dsn === undefined ? [] : dsnRcptParams(job.dsn, address);
+      const own = job.rcptDsn?.get(address);
+      const params =
+        own !== undefined
+          ? relayRcptParams(own)
+          : job.dsn === undefined
+            ? []
+            : dsnRcptParams(job.dsn, address);
       const wire = wireAddress(address);
       return params.length === 0 ? { address: wire } : { address: wire, params };
     }),
@@ -333,19 +358,24 @@ function fromFinal(ctx: Ctx, j: JobState, out: TransactionOutcome): void {
     };
   });
   const worst = recipients[worstIndex(recipients)];
-  settle(ctx, j, {
-    outcome: worst?.outcome ?? 'deferred',
-    enhanced: worst?.enhanced ?? '4.4.0',
-    reason: worst?.reason ?? 'no recipients',
-    tls: out.level,
-    reply: worst?.reply ?? out.record.reply,
-    mx_dnssec: ctx.mxStatus,
-    mx: out.record.mx,
-    address: out.record.address,
-    attempts: j.attempts,
-    recipients,
-    log: j.log,
-  });
+  settle(
+    ctx,
+    j,
+    {
+      outcome: worst?.outcome ?? 'deferred',
+      enhanced: worst?.enhanced ?? '4.4.0',
+      reason: worst?.reason ?? 'no recipients',
+      tls: out.level,
+      reply: worst?.reply ?? out.record.reply,
+      mx_dnssec: ctx.mxStatus,
+      mx: out.record.mx,
+      address: out.record.address,
+      attempts: j.attempts,
+      recipients,
+      log: j.log,
+    },
+    { remoteDsn: out.remoteDsn },
+  );
 }
 
 function destinationFinal(ctx: Ctx, fact: DestinationFact): void {
@@ -381,9 +411,14 @@ function finish(ctx: Ctx, j: JobState, d: Disposition): DeliveryResult {
   });
 }
 
-function settle(ctx: Ctx, j: JobState, result: DeliveryResult): DeliveryResult {
+function settle(
+  ctx: Ctx,
+  j: JobState,
+  result: DeliveryResult,
+  facts: ResultFacts = { remoteDsn: false },
+): DeliveryResult {
   j.result = result;
-  ctx.onResult?.(ctx.jobs.indexOf(j), result);
+  ctx.onResult?.(ctx.jobs.indexOf(j), result, facts);
   return result;
 }
 

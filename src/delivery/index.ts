@@ -3,7 +3,14 @@
  * profile, the result types of DESIGN.md's CLI contract and the layer's diagnostics channels.
  */
 export { deliver, groupByDomain, lookupRcpt, mergeResults, type Envelope } from './api.ts';
-export { deliverJobs, deliverToDomain, type DeliverOptions, type DomainJob } from './deliver.ts';
+export {
+  deliverJobs,
+  deliverToDomain,
+  type DeliverOptions,
+  type DomainJob,
+  type ResultFacts,
+  type ResultListener,
+} from './deliver.ts';
 export { toALabels } from './names.ts';
 export { formatHostPort, type OpenSession, type SmtpSession } from './connection.ts';
 export {

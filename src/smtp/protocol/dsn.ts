@@ -60,3 +60,27 @@ export function dsnRcptParams(dsn: DsnRequest, recipient: string): string[] {
   if (dsn.notify === undefined) return [];
   return [`NOTIFY=${checkNotify(dsn.notify).join(',')}`, `ORCPT=rfc822;${encodeXtext(recipient)}`];
 }
+
+/** One recipient's RFC 3461 parameters as a relay received them (intake → queue → delivery). */
+export interface RecipientDsn {
+  /** §4.1 NOTIFY as received. */
+  notify?: readonly string[];
+  /** §4.2 ORCPT as received, xtext-decoded: `addr-type;address`. */
+  orcpt?: string;
+}
+
+/**
+ * RCPT TO parameters that pass a relayed recipient's NOTIFY and ORCPT on (RFC 3461 §5.2.1: a
+ * relaying MTA "MUST" pass them on to a DSN-capable server); the address is xtext-encoded again.
+ */
+export function relayRcptParams(spec: RecipientDsn): string[] {
+  const out: string[] = [];
+  if (spec.notify !== undefined && spec.notify.length > 0)
+    out.push(`NOTIFY=${checkNotify([...spec.notify]).join(',')}`);
+  if (spec.orcpt !== undefined) {
+    const semi = spec.orcpt.indexOf(';');
+    if (semi <= 0) throw new SmtpError('SMTP_ERR_ARGUMENT', `ORCPT '${spec.orcpt}' has no address type`);
+    out.push(`ORCPT=${spec.orcpt.slice(0, semi)};${encodeXtext(spec.orcpt.slice(semi + 1))}`);
+  }
+  return out;
+}

@@ -1,0 +1,73 @@
+/**
+ * Per-destination flow control of the scheduler (DESIGN.md "Queue model"): connections at a
+ * time with Postfix-style slow start (start low, grow on success, halve on failure, up to the
+ * destination's concurrency), rate limits over a sliding minute (messages and new connections),
+ * and the back-off of a destination whose every host failed (held until its next retry).
+ * Time is passed in; no I/O.
+ */
+
+/** Where slow start begins: two connections, as Postfix's initial destination concurrency. */
+export const INITIAL_WINDOW = 2;
+const MINUTE = 60_000;
+
+/** Flow control shared by the destinations of one limit key (a domain, or an MX set). */
+export class Limiter {
+  readonly key: string;
+  /** Connections open now. */
+  running = 0;
+  /** How many connections slow start allows now (≥ 1). */
+  window = INITIAL_WINDOW;
+  #connections: number[] = [];
+  #messages: number[] = [];
+
+  constructor(key: string) {
+    this.key = key;
+  }
+
+  /** A delivery run reached a server: allow one more connection, up to `max`. */
+  succeeded(max: number): void {
+    this.window = Math.min(Math.max(max, 1), this.window + 1);
+  }
+
+  /** Every host failed: halve the window (at least 1). */
+  failed(): void {
+    this.window = Math.max(1, Math.floor(this.window / 2));
+  }
+
+  /** Connections that may open now under `max` (the destination's concurrency). */
+  freeConnections(max: number): number {
+    return Math.max(0, Math.min(this.window, max) - this.running);
+  }
+
+  #prune(now: number): void {
+    const since = now - MINUTE;
+    this.#connections = this.#connections.filter((t) => t > since);
+    this.#messages = this.#messages.filter((t) => t > since);
+  }
+
+  /**
+   * How many messages a new connection may carry now under the rate limits (0: wait until
+   * `retryAt`). `undefined` limits are unlimited.
+   */
+  allowance(now: number, rate: { messages_per_minute?: number; connections_per_minute?: number } | null): {
+    messages: number;
+    retryAt?: number;
+  } {
+    this.#prune(now);
+    const cpm = rate?.connections_per_minute;
+    const mpm = rate?.messages_per_minute;
+    if (cpm !== undefined && this.#connections.length >= cpm) {
+      return { messages: 0, retryAt: (this.#connections[0] ?? now) + MINUTE };
+    }
+    if (mpm === undefined) return { messages: Number.POSITIVE_INFINITY };
+    const left = mpm - this.#messages.length;
+    if (left > 0) return { messages: left };
+    return { messages: 0, retryAt: (this.#messages[0] ?? now) + MINUTE };
+  }
+
+  /** Record a new connection carrying `messages` messages. */
+  took(now: number, messages: number): void {
+    this.#connections.push(now);
+    for (let i = 0; i < messages; i++) this.#messages.push(now);
+  }
+}
