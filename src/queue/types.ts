@@ -257,11 +257,18 @@ export interface QueueStore {
   renew(owner: string, rids: readonly number[], until: number): Promise<number[]>;
   /** Apply results (see CompleteInput); atomic. `now` is the commit time. */
   complete(owner: string, input: CompleteInput, now: number): Promise<CompleteResult>;
-  /** Drop every lease of `owner` (clean shutdown): its recipients become claimable at once. */
+  /**
+   * Drop every lease of `owner` (clean shutdown): its recipients become claimable at once, and
+   * its destination slots (`acquireSlot`) are given back.
+   */
   releaseLeases(owner: string): Promise<void>;
   /** The body of a message, or undefined when it is gone. */
   body(messageId: string): Promise<Uint8Array | undefined>;
-  /** The earliest nextAttempt among claimable recipients, or undefined when none is waiting. */
+  /**
+   * The earliest time a non-final, non-held recipient becomes claimable, or undefined when none
+   * is waiting: its nextAttempt, or for a leased recipient the later of nextAttempt and the
+   * lease's expiry (so a scheduler never spins on work another owner holds).
+   */
   nextDue(): Promise<number | undefined>;
 
   /**
@@ -273,12 +280,19 @@ export interface QueueStore {
     key: string,
     opts: { owner: string; limit: number; now: number; until: number },
   ): Promise<number | undefined>;
+  /**
+   * Extend `owner`'s lease on a slot to `until` while its connection lives on; false when the
+   * slot is no longer the owner's (it expired and another owner took it over).
+   */
+  renewSlot(key: string, slot: number, opts: { owner: string; until: number }): Promise<boolean>;
   /** Give a slot back. */
   releaseSlot(key: string, slot: number, owner: string): Promise<void>;
 
   /**
    * Call `listener` when work may have become due: this process's own enqueue/retry/release,
-   * and (PostgreSQL: LISTEN/NOTIFY) other nodes'. May be called spuriously; callers still poll.
+   * and (PostgreSQL: LISTEN/NOTIFY; SQLite: a watch for other processes' commits) other nodes'
+   * — the listeners are called once when that cross-process listening starts or resumes, since
+   * work may have come in unheard. May be called spuriously; callers still poll.
    * Returns the unsubscribe function.
    */
   onWork(listener: () => void): () => void;
@@ -306,7 +320,20 @@ export interface QueueStore {
   schema(): Promise<SchemaInfo>;
   /** Apply pending migrations; resolves to the versions applied. */
   migrate(): Promise<number[]>;
+  /**
+   * What this store instance has cost the database so far (for benchmarks and metrics: the
+   * database work per delivered message). Counts of this instance only, since it was opened.
+   */
+  counters(): StoreCounters;
   close(): Promise<void>;
+}
+
+/** Work done by one store instance (see `QueueStore.counters`). */
+export interface StoreCounters {
+  /** SQL statements sent to the database (transaction control — BEGIN, COMMIT — not counted). */
+  queries: number;
+  /** Write transactions committed, each one durable flush (fsync / WAL flush). */
+  commits: number;
 }
 
 export type QueueErrorCode = 'QUEUE_ERR_STORE' | 'QUEUE_ERR_SCHEMA' | 'QUEUE_ERR_URL' | 'QUEUE_ERR_ARGUMENT';
@@ -329,4 +356,22 @@ export interface OpenOptions {
   requireCurrent?: boolean;
   /** Create the database file and apply migrations when it is empty (default true). */
   create?: boolean;
+  /**
+   * How long a statement waits for a lock another process or node holds before it fails with
+   * QUEUE_ERR_STORE (SQLite busy timeout, PostgreSQL `lock_timeout`); default 5000 ms.
+   */
+  lockTimeoutMs?: number;
+  /**
+   * Wake `onWork` listeners for other processes' work (default true). PostgreSQL: LISTEN on a
+   * dedicated connection (turn it off behind a transaction-pooling proxy, which cannot LISTEN;
+   * callers then rely on polling). SQLite: watch the file for other processes' commits.
+   */
+  listen?: boolean;
+  /**
+   * SQLite: coalesce the writes waiting in the queue worker into one transaction, one fsync
+   * (default true). false commits each request on its own (the benchmark's reference).
+   */
+  groupCommit?: boolean;
+  /** PostgreSQL: connections in the pool (default 10). */
+  poolSize?: number;
 }
