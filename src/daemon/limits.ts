@@ -49,7 +49,10 @@ export class Limiter {
    * How many messages a new connection may carry now under the rate limits (0: wait until
    * `retryAt`). `undefined` limits are unlimited.
    */
-  allowance(now: number, rate: { messages_per_minute?: number; connections_per_minute?: number } | null): {
+  allowance(
+    now: number,
+    rate: { messages_per_minute?: number | undefined; connections_per_minute?: number | undefined } | null,
+  ): {
     messages: number;
     retryAt?: number;
   } {

@@ -72,7 +72,7 @@ export function destinationKey(address: string): string {
   return (domainToAscii(domain) ?? domain).toLowerCase().replace(/\.$/, '');
 }
 
-function diagnosticOf(r: DeliveryResult['recipients'][number]): DsnRecipient['diagnostic'] {
+function diagnosticOf(r: DeliveryResult['recipients'][number]): NonNullable<DsnRecipient['diagnostic']> {
   if (r.reply !== null) {
     const text = `${r.reply.code} ${r.reply.enhanced ?? ''} ${r.reply.text}`.replace(/\s+/g, ' ').trim();
     return { type: 'smtp', reply: text };
