@@ -22,8 +22,8 @@ import {
 import { createExchange } from '../dns/transport/index.ts';
 import { formatRr } from '../dns/wire/index.ts';
 import { cryptoRandom, describeError, systemClock, type Clock, type Random } from '../util/index.ts';
-import { startAuthority, type Authority } from './authority.ts';
-import { startReceiver, type Receiver } from './receivers.ts';
+import { startAuthority, type Authority } from './dns/authority.ts';
+import { startReceiver, type Receiver } from './smtp/receivers.ts';
 import {
   buildInternet,
   plannedHost,
@@ -31,10 +31,10 @@ import {
   type InternetPlan,
   type PlannedHost,
   type PreparedHosts,
-} from './scenario-build.ts';
-import { LabScenarioError } from './scenario-error.ts';
-import { SCENARIOS } from './scenarios.ts';
-import type { Scenario } from './scenario-types.ts';
+} from './scenarios/build.ts';
+import { LabScenarioError } from './scenarios/error.ts';
+import { SCENARIOS } from './scenarios/catalogue.ts';
+import type { Scenario } from './scenarios/types.ts';
 
 /** Options of `startInternet`. */
 export interface StartInternetOptions {
