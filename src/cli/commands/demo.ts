@@ -7,6 +7,7 @@
  */
 import { deliver, type DeliverOptions } from '../../delivery/index.ts';
 import { DEMO_SCENARIOS, runDemo, type Internet } from '../../lab/index.ts';
+import { createResolver } from '../../mta/index.ts';
 import { runTransaction, uniformTimeouts } from '../../smtp/client/index.ts';
 import { cryptoRandom, ExitCode, systemClock } from '../../util/index.ts';
 import type { Command, CommandIo, ParsedArgs } from '../command.ts';
@@ -14,6 +15,8 @@ import { baseAddressOpt, startLab } from './lab.ts';
 
 /** Every SMTP wait of the demo: all servers are on loopback. */
 const SMTP_TIMEOUT_MS = 5000;
+/** One DNS query try: the lab's servers are on loopback and always answer. */
+const DNS_TIMEOUT_MS = 1000;
 
 const MESSAGE = [
   'From: demo@client.lab',
@@ -25,7 +28,10 @@ const MESSAGE = [
 
 function optionsFor(net: Internet, onLog: (line: string) => void): DeliverOptions {
   return {
-    resolver: net.resolver('validate'),
+    resolver: createResolver(
+      { ...net.dnsSettings('validate'), timeoutMs: DNS_TIMEOUT_MS },
+      { clock: systemClock },
+    ),
     tlsMode: 'dane',
     insecureMx: 'dane',
     port: net.smtpPort,

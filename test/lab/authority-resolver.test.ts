@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
-import { FixedClock, seededRandom } from '../../util/index.ts';
+import { FixedClock, seededRandom } from '../../src/util/index.ts';
 import {
   decodeMessage,
   encodeMessage,
@@ -21,7 +21,7 @@ import {
   type DsRdata,
   type Message,
   type Rr,
-} from '../../dns/wire/index.ts';
+} from '../../src/dns/wire/index.ts';
 import {
   IterativeUpstream,
   Resolver,
@@ -29,13 +29,19 @@ import {
   type DnsExchange,
   type ExchangeResult,
   type ServerAddress,
-} from '../../dns/resolver/index.ts';
-import { createExchange } from '../../dns/transport/index.ts';
-import { startAuthority, type Authority } from './authority.ts';
-import { bogusDs, breakRrset } from './breakage.ts';
-import { frame } from './test-client.ts';
-import { EXPIRATION, fixtureKeys, INCEPTION, NOW } from './test-fixtures.ts';
-import { delegationRecords, dsRecords, signZone, type DenialMode, type SignedZone } from './signer.ts';
+} from '../../src/dns/resolver/index.ts';
+import { createExchange } from '../../src/dns/transport/index.ts';
+import { startAuthority, type Authority } from '../../src/lab/dns/authority.ts';
+import { bogusDs, breakRrset } from '../../src/lab/dns/breakage.ts';
+import { frame } from '../../src/lab/dns/test-client.ts';
+import { EXPIRATION, fixtureKeys, INCEPTION, NOW } from '../../src/lab/dns/test-fixtures.ts';
+import {
+  delegationRecords,
+  dsRecords,
+  signZone,
+  type DenialMode,
+  type SignedZone,
+} from '../../src/lab/dns/signer.ts';
 
 const ROOT_ADDR = '127.0.0.1';
 const TLD_ADDR = '127.0.0.2';
