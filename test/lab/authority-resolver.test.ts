@@ -33,8 +33,8 @@ import {
 import { createExchange } from '../../src/dns/transport/index.ts';
 import { startAuthority, type Authority } from '../../src/lab/dns/authority.ts';
 import { bogusDs, breakRrset } from '../../src/lab/dns/breakage.ts';
-import { frame } from '../../src/lab/dns/test-client.ts';
-import { EXPIRATION, fixtureKeys, INCEPTION, NOW } from '../../src/lab/dns/test-fixtures.ts';
+import { frame } from './dns-client.ts';
+import { EXPIRATION, fixtureKeys, INCEPTION, NOW } from './dns-fixtures.ts';
 import {
   delegationRecords,
   dsRecords,

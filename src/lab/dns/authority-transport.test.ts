@@ -11,8 +11,8 @@ import { seededRandom } from '../../util/index.ts';
 import { encodeMessage, Rcode, RRType, type Message } from '../../dns/wire/index.ts';
 import { startAuthority } from './authority.ts';
 import { breakRrset } from './breakage.ts';
-import { ask, frame, queryFor, sendTcp, sendUdp } from './test-client.ts';
-import { signFixture } from './test-fixtures.ts';
+import { ask, frame, queryFor, sendTcp, sendUdp } from '../../../test/lab/dns-client.ts';
+import { signFixture } from '../../../test/lab/dns-fixtures.ts';
 import { LabDnsError } from './lab-dns-error.ts';
 
 /** A TXT RRset of about 640 octets: more than 512, less than 1232. */

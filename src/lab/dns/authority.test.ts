@@ -33,8 +33,8 @@ import {
   type RrsigRdata,
 } from '../../dns/wire/index.ts';
 import { startAuthority, type Authority } from './authority.ts';
-import { ask } from './test-client.ts';
-import { NOW, signFixture } from './test-fixtures.ts';
+import { ask } from '../../../test/lab/dns-client.ts';
+import { NOW, signFixture } from '../../../test/lab/dns-fixtures.ts';
 import { delegationRecords, type SignedZone } from './signer.ts';
 
 type Denial = 'nsec' | 'nsec3' | 'optout';

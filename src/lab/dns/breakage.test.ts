@@ -34,7 +34,7 @@ import {
   uncoverName,
   type RrsetBreakage,
 } from './breakage.ts';
-import { NOW, signFixture } from './test-fixtures.ts';
+import { NOW, signFixture } from '../../../test/lab/dns-fixtures.ts';
 import type { SignedZone } from './signer.ts';
 
 const ORIGIN = Name.parse('example.');

@@ -30,7 +30,7 @@ import {
   INCEPTION,
   NOW,
   signFixture,
-} from './test-fixtures.ts';
+} from '../../../test/lab/dns-fixtures.ts';
 import { LabDnsError } from './lab-dns-error.ts';
 import { delegationRecords, dsRecords, formatZone, signZone, type SignedZone } from './signer.ts';
 import { generateZoneKey, importZoneKey, signData, type ZoneAlgorithm } from './zone-keys.ts';

@@ -12,7 +12,7 @@ import {
   Name,
   RRClass,
   type Message,
-} from '../../dns/wire/index.ts';
+} from '../../src/dns/wire/index.ts';
 
 /** Options of `ask`. */
 export interface AskOptions {

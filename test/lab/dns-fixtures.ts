@@ -5,9 +5,9 @@
  * a large TXT RRset — plus keys shared per algorithm (RSA generation is slow) and a fixed
  * signature window. Test support only; never imported by runtime code.
  */
-import { Name, parseZone, type Rr } from '../../dns/wire/index.ts';
-import { signZone, type DenialMode, type SignedZone, type ZoneKeys } from './signer.ts';
-import { generateZoneKey, type ZoneAlgorithm } from './zone-keys.ts';
+import { Name, parseZone, type Rr } from '../../src/dns/wire/index.ts';
+import { signZone, type DenialMode, type SignedZone, type ZoneKeys } from '../../src/lab/dns/signer.ts';
+import { generateZoneKey, type ZoneAlgorithm } from '../../src/lab/dns/zone-keys.ts';
 
 /** RRSIG inception of the fixtures (2023-11-14T22:13:20Z). */
 export const INCEPTION = 1_700_000_000;
