@@ -68,7 +68,8 @@ const LAYERS = {
   'smtp/server': ['util', 'smtp/protocol', 'queue', 'policy', 'config'],
   config: ['util'],
   obs: ['util'],
-  lab: ['util', 'dns/wire', 'dns/dnssec', 'dns/transport', 'dns/resolver', 'x509', 'smtp/protocol'],
+  /** The simulated Internet: it plays the servers, never the MTA (no resolver, no delivery). */
+  lab: ['util', 'dns/wire', 'dns/dnssec', 'x509', 'smtp/protocol'],
   cli: '*',
   daemon: '*',
   web: '*',

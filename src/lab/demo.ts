@@ -8,9 +8,9 @@
  * passed in (the lab plays the Internet, not the MTA). Never throws for a delivery that goes
  * wrong: it reports it and returns ok = false.
  */
-import { deliveryProblems, recipientOf, type ObservedDelivery } from './scenario-check.ts';
-import { DEMO_SCENARIOS } from './scenario-dns.ts';
-import type { Scenario } from './scenario-types.ts';
+import { deliveryProblems, recipientOf, type ObservedDelivery } from './scenarios/check.ts';
+import { DEMO_SCENARIOS } from './scenarios/dns.ts';
+import type { Scenario } from './scenarios/types.ts';
 import type { Internet } from './internet.ts';
 
 /** One delivery of the demo and what the reader is told about it. */

@@ -4,26 +4,19 @@
  * `_<port>._tcp.` follow it), then the signed root, TLDs and scenario zones on one
  * authoritative server — each zone on its own address for mode `recursive`, and one address
  * serving every zone as the upstream of mode `validate` — a trust-anchor file (the root's DS)
- * and a root-hints file in a temporary directory, and a ready-made validating Resolver for
- * either mode. Needs no root, no Debian package and no Internet; binds only 127.0.0.0/8.
+ * and a root-hints file in a temporary directory, and the DNS settings (plain data) with which a
+ * caller builds its own validating resolver for either mode. Needs no root, no Debian package
+ * and no Internet; binds only 127.0.0.0/8. Must never build the MTA's side (a resolver, a
+ * delivery): the lab plays the Internet, its callers wire the MTA.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ForwardingUpstream,
-  IterativeUpstream,
-  Resolver,
-  rootHintsFromRecords,
-  TrustAnchors,
-  type RootHint,
-} from '../dns/resolver/index.ts';
-import { createExchange } from '../dns/transport/index.ts';
 import { formatRr } from '../dns/wire/index.ts';
-import { cryptoRandom, describeError, systemClock, type Clock, type Random } from '../util/index.ts';
-import { startAuthority, type Authority } from './authority.ts';
-import { startReceiver, type Receiver } from './receivers.ts';
+import { describeError, systemClock, type Clock } from '../util/index.ts';
+import { startAuthority, type Authority } from './dns/authority.ts';
+import { startReceiver, type Receiver } from './smtp/receivers.ts';
 import {
   buildInternet,
   plannedHost,
@@ -31,10 +24,10 @@ import {
   type InternetPlan,
   type PlannedHost,
   type PreparedHosts,
-} from './scenario-build.ts';
-import { LabScenarioError } from './scenario-error.ts';
-import { SCENARIOS } from './scenarios.ts';
-import type { Scenario } from './scenario-types.ts';
+} from './scenarios/build.ts';
+import { LabScenarioError } from './scenarios/error.ts';
+import { SCENARIOS } from './scenarios/catalogue.ts';
+import type { Scenario } from './scenarios/types.ts';
 
 /** Options of `startInternet`. */
 export interface StartInternetOptions {
@@ -48,12 +41,33 @@ export interface StartInternetOptions {
   smtpPort?: number;
   /** A /16 inside 127.0.0.0/8, as `127.N.0.0` (default `127.77.0.0`). */
   baseAddress?: string;
-  /** Source of DNS query ids for the resolvers made here (default: the CSPRNG). */
-  random?: Random;
 }
 
 /** Resolver modes the lab serves. */
 export type LabResolverMode = 'validate' | 'recursive';
+
+/**
+ * How a validating resolver reaches the lab, as plain data in the shape of the composition
+ * root's `DnsSettings` (src/mta): `createResolver({ ...net.dnsSettings(mode), timeoutMs }, deps)`.
+ * Mode `validate` asks the address serving every zone (DO and CD set, everything validated
+ * locally); mode `recursive` iterates from the lab's root hints, every authoritative server on
+ * the lab's DNS port. Either way the only trust anchor is the lab root's DS (zone-file text).
+ */
+export type LabDnsSettings =
+  | {
+      readonly mode: 'validate';
+      /** `ADDR:PORT` of the address serving every zone. */
+      readonly resolvers: readonly string[];
+      readonly trustAnchors: string;
+    }
+  | {
+      readonly mode: 'recursive';
+      /** NS and A records of the lab's root server, as zone-file text. */
+      readonly rootHints: string;
+      /** Port of every authoritative server of the lab. */
+      readonly port: number;
+      readonly trustAnchors: string;
+    };
 
 /** A running simulated Internet. */
 export interface Internet {
@@ -75,8 +89,8 @@ export interface Internet {
   readonly receivers: ReadonlyMap<string, Receiver>;
   /** The loopback address of an MX host. */
   addressOf(host: string): string | undefined;
-  /** A fresh validating resolver (empty cache) pointed at the lab. */
-  resolver(mode: LabResolverMode, opts?: { clock?: Clock; timeoutMs?: number }): Resolver;
+  /** The DNS settings that point a validating resolver at the lab in `mode` (a fresh copy). */
+  dnsSettings(mode: LabResolverMode): LabDnsSettings;
   /** Stop every server and remove the temporary files. */
   close(): Promise<void>;
 }
@@ -194,7 +208,6 @@ async function writeFiles(
 export async function startInternet(opts: StartInternetOptions = {}): Promise<Internet> {
   const scenarios = opts.scenarios ?? SCENARIOS;
   const clock = opts.clock ?? systemClock;
-  const random = opts.random ?? cryptoRandom;
   const prefix = prefixOf(opts.baseAddress ?? '127.77.0.0');
   checkPort(opts.dnsPort, 'DNS port');
   checkPort(opts.smtpPort, 'SMTP port');
@@ -206,7 +219,7 @@ export async function startInternet(opts: StartInternetOptions = {}): Promise<In
     const plan = buildInternet(scenarios, prepared, { smtpPort, prefix, now });
     authority = await startDns(plan, opts.dnsPort);
     const files = await writeFiles(plan);
-    return assemble({ scenarios, plan, authority, receivers, files, smtpPort, clock, random });
+    return assemble({ scenarios, plan, authority, receivers, files, smtpPort });
   } catch (e) {
     await Promise.all([...receivers.map((r) => r.close()), authority?.close()]);
     throw e;
@@ -220,15 +233,20 @@ interface Parts {
   receivers: Receiver[];
   files: Awaited<ReturnType<typeof writeFiles>>;
   smtpPort: number;
-  clock: Clock;
-  random: Random;
+}
+
+/** RFC 4033 §5: the lab's root DS is the one trust anchor; the servers are the lab's own. */
+function dnsSettingsOf(mode: LabResolverMode, p: Parts): LabDnsSettings {
+  const trustAnchors = p.files.anchorText;
+  if (mode === 'recursive') {
+    return { mode, rootHints: p.files.hintsText, port: p.authority.port, trustAnchors };
+  }
+  return { mode, resolvers: [`${p.plan.allZonesAddress}:${p.authority.port}`], trustAnchors };
 }
 
 function assemble(p: Parts): Internet {
   const byName = new Map(p.receivers.map((r) => [r.hostname.toLowerCase(), r]));
   const addresses = new Map(p.plan.hosts.map((h) => [h.name.toLowerCase(), h.address]));
-  const hints = rootHintsFromRecords(p.plan.rootHints);
-  const rootHints: RootHint[] = 'hints' in hints ? hints.hints : [];
   const root = p.plan.zones[0];
   let closing: Promise<void> | undefined;
   return {
@@ -250,17 +268,7 @@ function assemble(p: Parts): Internet {
     authority: p.authority,
     receivers: byName,
     addressOf: (host) => addresses.get(host.toLowerCase().replace(/\.$/, '')),
-    resolver: (mode, o = {}) => {
-      const clock = o.clock ?? p.clock;
-      const net = createExchange({ timeoutMs: o.timeoutMs ?? 1000, attempts: 2, random: p.random });
-      const anchors = new TrustAnchors(p.plan.rootDs);
-      const server = { address: p.plan.allZonesAddress, port: p.authority.port };
-      const upstream =
-        mode === 'validate'
-          ? new ForwardingUpstream([server], net, { random: p.random, checkingDisabled: true })
-          : new IterativeUpstream(rootHints, net, { clock, random: p.random, port: p.authority.port });
-      return new Resolver({ upstream, mode, anchors, clock });
-    },
+    dnsSettings: (mode) => dnsSettingsOf(mode, p),
     close: () =>
       (closing ??= (async () => {
         await Promise.all([...p.receivers.map((r) => r.close()), p.authority.close()]);

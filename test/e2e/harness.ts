@@ -1,7 +1,7 @@
 /**
  * Support for the end-to-end tests over the simulated Internet: delivery options pointed at the
  * lab, and the checks of one scenario's result against the catalogue — outcome, TLS level and
- * transcript (src/lab/scenario-check.ts) plus what only the receivers know: where the message
+ * transcript (src/lab/scenarios/check.ts) plus what only the receivers know: where the message
  * landed, the SNI name, hosts that must see no session, and TLSA queries that must never be sent.
  * Test support only.
  */

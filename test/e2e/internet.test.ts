@@ -9,10 +9,24 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { RRType } from '../../src/dns/wire/index.ts';
-import { LabScenarioError, scenarioById, startInternet, type Scenario } from '../../src/lab/index.ts';
-import { FixedClock, isMtaError, systemClock } from '../../src/util/index.ts';
+import {
+  LabScenarioError,
+  scenarioById,
+  startInternet,
+  type Internet,
+  type LabResolverMode,
+  type Scenario,
+} from '../../src/lab/index.ts';
+import type { Resolver } from '../../src/dns/resolver/index.ts';
+import { createResolver } from '../../src/mta/index.ts';
+import { FixedClock, isMtaError, systemClock, type Clock } from '../../src/util/index.ts';
 
 const EE = [scenarioById('ee-311') as Scenario];
+
+/** A fresh validating resolver pointed at the lab, as every caller of the lab builds one. */
+function resolverFor(net: Internet, mode: LabResolverMode, clock: Clock): Resolver {
+  return createResolver({ ...net.dnsSettings(mode), timeoutMs: 1000 }, { clock });
+}
 
 function freePort(address: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -31,11 +45,11 @@ test('signature windows follow the injected clock', async () => {
   const future = new FixedClock(Date.now() + 60 * 86_400_000);
   const net = await startInternet({ scenarios: EE, clock: future, baseAddress: '127.89.0.0' });
   try {
-    const inTime = await net.resolver('validate').lookup('ee-311.test.', RRType.MX);
+    const inTime = await resolverFor(net, 'validate', future).lookup('ee-311.test.', RRType.MX);
     assert.deepEqual([inTime.kind, inTime.status], ['answer', 'secure'], inTime.reason ?? '');
-    const recursive = await net.resolver('recursive').lookup('ee-311.test.', RRType.MX);
+    const recursive = await resolverFor(net, 'recursive', future).lookup('ee-311.test.', RRType.MX);
     assert.deepEqual([recursive.kind, recursive.status], ['answer', 'secure'], recursive.reason ?? '');
-    const early = await net.resolver('validate', { clock: systemClock }).lookup('ee-311.test.', RRType.MX);
+    const early = await resolverFor(net, 'validate', systemClock).lookup('ee-311.test.', RRType.MX);
     assert.deepEqual([early.kind, early.status], ['failed', 'bogus']);
   } finally {
     await net.close();
@@ -47,7 +61,10 @@ test('fixed ports are used, TLSA names follow the SMTP port, and a taken port is
   const net = await startInternet({ scenarios: EE, dnsPort, smtpPort, baseAddress: '127.89.0.0' });
   try {
     assert.deepEqual([net.dnsPort, net.smtpPort], [dnsPort, smtpPort]);
-    const tlsa = await net.resolver('validate').lookup(`_${smtpPort}._tcp.mx.ee-311.test.`, RRType.TLSA);
+    const tlsa = await resolverFor(net, 'validate', systemClock).lookup(
+      `_${smtpPort}._tcp.mx.ee-311.test.`,
+      RRType.TLSA,
+    );
     assert.deepEqual([tlsa.kind, tlsa.status], ['answer', 'secure']);
     await assert.rejects(
       startInternet({ scenarios: EE, smtpPort, baseAddress: '127.89.0.0' }),
@@ -58,6 +75,25 @@ test('fixed ports are used, TLSA names follow the SMTP port, and a taken port is
     await net.close();
   }
   assert.equal(existsSync(net.files.dir), false, 'close() removes the temporary directory');
+});
+
+test("dnsSettings is plain data naming the lab's servers, root hints and root DS, nothing else", async () => {
+  const net = await startInternet({ scenarios: EE, baseAddress: '127.89.0.0' });
+  try {
+    const validate = net.dnsSettings('validate');
+    const recursive = net.dnsSettings('recursive');
+    assert.deepEqual(JSON.parse(JSON.stringify(validate)), validate, 'survives JSON: plain data');
+    assert.deepEqual(Object.keys(validate).sort(), ['mode', 'resolvers', 'trustAnchors']);
+    assert.deepEqual(validate.mode === 'validate' && validate.resolvers, [`127.89.0.53:${net.dnsPort}`]);
+    assert.equal(validate.trustAnchors, net.trustAnchorText);
+    assert.match(validate.trustAnchors, /^\. \d+ IN DS \d+ 13 2 [0-9A-F]{64}$/im);
+    assert.deepEqual(Object.keys(recursive).sort(), ['mode', 'port', 'rootHints', 'trustAnchors']);
+    assert.equal(recursive.mode === 'recursive' && recursive.port, net.dnsPort);
+    assert.equal(recursive.mode === 'recursive' && recursive.rootHints, net.rootHintsText);
+    assert.match(net.rootHintsText, new RegExp(`IN A ${net.rootAddress.replaceAll('.', '\\.')}$`, 'm'));
+  } finally {
+    await net.close();
+  }
 });
 
 test('a base address outside 127.0.0.0/8 or a bad port is refused before anything starts', async () => {

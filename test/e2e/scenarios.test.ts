@@ -18,15 +18,21 @@ import {
   type Scenario,
 } from '../../src/lab/index.ts';
 import type { Resolver } from '../../src/dns/resolver/index.ts';
+import { createResolver } from '../../src/mta/index.ts';
 import { explain, runScenario } from './harness.ts';
 
 let net: Internet;
 const resolvers = new Map<LabResolverMode, Resolver>();
 
+/** A fresh validating resolver (empty cache) pointed at the lab. */
+function labResolver(mode: LabResolverMode): Resolver {
+  return createResolver({ ...net.dnsSettings(mode), timeoutMs: 1000 });
+}
+
 before(async () => {
   net = await startInternet({ baseAddress: '127.81.0.0' });
-  resolvers.set('validate', net.resolver('validate'));
-  resolvers.set('recursive', net.resolver('recursive'));
+  resolvers.set('validate', labResolver('validate'));
+  resolvers.set('recursive', labResolver('recursive'));
 });
 
 after(async () => {
@@ -97,7 +103,7 @@ test('the harness fails a run whose expectation is wrong (the tests can fail)', 
     ...ee,
     expect: { ...ee.expect, noTlsaQuery: true, untouched: [ee.hosts[0]?.name ?? ''] },
   };
-  const fresh = await runScenario(net, strict, { resolver: net.resolver('validate'), verify: false });
+  const fresh = await runScenario(net, strict, { resolver: labResolver('validate'), verify: false });
   assert.ok(
     fresh.problems.some((p) => p.startsWith('TLSA query sent for _')),
     fresh.problems.join('; '),

@@ -39,7 +39,7 @@ import {
   verifyWithLdns,
   writeRootHints,
 } from './index.ts';
-import { FIXTURE_ZONE_TEXT } from '../../src/lab/dns-test-fixtures.ts';
+import { FIXTURE_ZONE_TEXT } from '../lab/dns-fixtures.ts';
 
 const net = addressPlan(8);
 const HOUR = 3600;

@@ -14,6 +14,8 @@ import { baseAddressOpt, startLab } from './lab.ts';
 
 /** Every SMTP wait of the demo: all servers are on loopback. */
 const SMTP_TIMEOUT_MS = 5000;
+/** One DNS query try: the lab's servers are on loopback and always answer. */
+const DNS_TIMEOUT_MS = 1000;
 
 const MESSAGE = [
   'From: demo@client.lab',
@@ -26,7 +28,7 @@ const MESSAGE = [
 /** The demo's MTA: the composition root, pointed at the simulated Internet. */
 function mtaFor(net: Internet): Mta {
   return createMta({
-    resolver: net.resolver('validate'),
+    dns: { ...net.dnsSettings('validate'), timeoutMs: DNS_TIMEOUT_MS },
     transport: { port: net.smtpPort, helo: 'client.lab', timeouts: uniformTimeouts(SMTP_TIMEOUT_MS) },
   });
 }

@@ -1,6 +1,6 @@
 /**
  * The certificates of the delivery interop test, made in-process at test time with the lab's
- * private CA (src/lab/certs.ts): a root CA, an intermediate, and the leaves the Postfix
+ * private CA (src/lab/pki/certs.ts): a root CA, an intermediate, and the leaves the Postfix
  * receivers present — a good chain with the root included, a good chain without the root, a
  * CA-issued leaf with the wrong name, and an expired self-signed leaf. Also the TLSA rdata
  * (RFC 6698 §2.1) for any of them, through dane's own generator.

@@ -1,0 +1,22 @@
+/**
+ * The error of the scenario catalogue and the simulated Internet built from it: a catalogue that
+ * contradicts itself (duplicate ids, a host outside every zone, a TLSA record without a
+ * certificate), or addresses and ports that cannot be used. Never thrown for anything a client
+ * of the simulated Internet does.
+ */
+import { MtaError } from '../../util/index.ts';
+
+/** Machine codes of scenario and Internet errors. */
+export type LabScenarioErrorCode = 'LAB_ERR_SCENARIO' | 'LAB_ERR_INTERNET';
+
+/** A bad scenario or an Internet that cannot start. */
+export class LabScenarioError extends MtaError<LabScenarioErrorCode> {
+  constructor(
+    code: LabScenarioErrorCode,
+    message: string,
+    options: { cause?: unknown; details?: Record<string, unknown> } = {},
+  ) {
+    super(code, message, options);
+    this.name = 'LabScenarioError';
+  }
+}
