@@ -1,0 +1,356 @@
+/**
+ * The check of one MX host (RFC 7672 §2.2.2–§3): its addresses and their DNSSEC status (looked
+ * up before any TLSA query, as a client does), its TLSA RRset and what a client can use of it,
+ * records published where no client looks, then each address over SMTP — STARTTLS offered, the
+ * handshake, and the chain against the records. Every problem becomes a finding with a fix.
+ * Takes the resolver, the probe and the time as arguments; never sends mail.
+ */
+import { classifyTlsa, formatTlsa, lookupHost, tlsaFromCertificate } from '../dane/index.ts';
+import type { Name } from '../dns/wire/index.ts';
+import { finding } from './findings.ts';
+import type { Probe } from './probe.ts';
+import { failureText, type RecordingResolver } from './recorder.ts';
+import { analyzeDane, shortTlsa, summarizeChain } from './tls-analysis.ts';
+import { findMisplaced, findTlsa, type MisplacedTlsa, type TlsaFacts } from './tlsa-find.ts';
+import type { AddressReport, Finding, HostReport } from './types.ts';
+
+/** What every host check shares. */
+export interface HostContext {
+  readonly domain: Name;
+  readonly port: number;
+  readonly resolver: RecordingResolver;
+  readonly probe: Probe;
+  readonly helo: string;
+  readonly nowMs: number;
+  readonly days: number;
+  /** Cap on each SMTP wait, ms. */
+  readonly timeoutMs: number;
+  /** Why an address must not be connected to, or undefined when it may be. */
+  readonly refuse?: (address: string) => string | undefined;
+  /** Most addresses probed per host. */
+  readonly maxAddresses: number;
+  readonly signal?: AbortSignal;
+}
+
+/** The result of one host's check. */
+export interface HostCheck {
+  readonly report: HostReport;
+  readonly findings: Finding[];
+  /** Names whose zones the check should describe (host, TLSA owner). */
+  readonly names: Name[];
+}
+
+const bare = (n: Name): string => n.toString().replace(/\.$/, '');
+
+function emptyReport(name: Name, preference: number | null): HostReport {
+  return {
+    name: bare(name),
+    preference,
+    dnssec: null,
+    secure: false,
+    canonical: null,
+    addresses: [],
+    tlsa: null,
+  };
+}
+
+function dnsFailure(
+  ctx: HostContext,
+  host: string,
+  what: { name: Name; reason: string; bogus: boolean },
+): Finding {
+  const answer = ctx.resolver.bogusFor(what.name)[0];
+  const why = answer === undefined ? what.reason : failureText(answer);
+  if (what.bogus) {
+    return finding(
+      'dnssec-bogus',
+      host,
+      `DNSSEC validation failed for ${what.name.toString()}: ${why} — DANE clients treat this as a lookup failure and defer mail`,
+      `fix the signatures or the DS/DNSKEY of the zone (see: dane-mta resolve ${what.name.toString()} --trace)`,
+    );
+  }
+  return finding(
+    'lookup-failed',
+    host,
+    `lookup of ${what.name.toString()} failed: ${why}`,
+    'make every name server of the zone answer (NODATA rather than SERVFAIL or silence for records that do not exist)',
+  );
+}
+
+/** Findings about the records themselves (RFC 7672 §2.2 usability, RFC 7671 §9 digest agility). */
+function recordFindings(host: string, tlsa: TlsaFacts & { kind: 'records' }, suggestion: string): Finding[] {
+  const out: Finding[] = [];
+  const { usable, unusable, superseded } = classifyTlsa(tlsa.records);
+  const owner = tlsa.owner.toString();
+  if (usable.length === 0 && unusable.every((u) => u.record.usage === 0 || u.record.usage === 1)) {
+    out.push(
+      finding(
+        'tlsa-pkix-only',
+        host,
+        `only PKIX-TA/PKIX-EE (usage 0/1) records at ${owner}: SMTP clients cannot use them (RFC 7672 §3.1.3), so they insist on TLS but authenticate nothing`,
+        `replace them with DANE-EE records: ${suggestion}`,
+      ),
+    );
+    return out;
+  }
+  for (const u of unusable) {
+    const digest = /digest has \d+ octets/.test(u.reason);
+    out.push(
+      finding(
+        digest ? 'tlsa-digest-length' : 'tlsa-unusable',
+        host,
+        `record ${shortTlsa(u.record)} at ${owner} is unusable: ${u.reason}${usable.length === 0 ? ' — no usable record is left, so clients insist on TLS but authenticate nothing' : ''}`,
+        digest
+          ? `recompute it: ${suggestion}`
+          : `remove it or replace it with a DANE-EE record: ${suggestion}`,
+      ),
+    );
+  }
+  for (const s of superseded) {
+    out.push(
+      finding(
+        'tlsa-superseded',
+        host,
+        `record ${shortTlsa(s.record)} at ${owner} is ignored: ${s.reason}`,
+        null,
+      ),
+    );
+  }
+  return out;
+}
+
+/** The DANE-EE record a server presenting `chain` needs at `owner`. */
+function suggestedRecord(owner: string, chain: readonly Uint8Array[] | undefined): string {
+  const leaf = chain?.[0];
+  if (leaf !== undefined) {
+    try {
+      return `${owner} IN TLSA ${formatTlsa(tlsaFromCertificate(leaf, { usage: 3, selector: 1, matchingType: 1 }))}`;
+    } catch {
+      // fall through to the generic advice
+    }
+  }
+  return `${owner} IN TLSA 3 1 1 <output of: dane-mta tlsa CERT.pem>`;
+}
+
+interface ProbeContext {
+  host: string;
+  hostName: Name;
+  tlsa: TlsaFacts;
+  servername: string;
+}
+
+async function probeAddress(
+  ctx: HostContext,
+  p: ProbeContext,
+  address: string,
+): Promise<{ report: AddressReport; findings: Finding[]; chain?: readonly Uint8Array[] }> {
+  const none = { address, probed: false, starttls: null, tls: null, chain: [], dane: null };
+  const refused = ctx.refuse?.(address);
+  if (refused !== undefined) {
+    const f = finding(
+      'address-refused',
+      p.host,
+      `${p.host} has the ${refused} address ${address}; this checker does not connect there`,
+      'publish the public address of the mail server, or run dane-mta check on your own machine',
+    );
+    return { report: { ...none, error: `not connected: ${refused} address` }, findings: [f] };
+  }
+  if (ctx.signal?.aborted === true)
+    return { report: { ...none, error: 'not connected: out of time' }, findings: [] };
+  const r = await ctx.probe({
+    address,
+    port: ctx.port,
+    servername: p.servername,
+    helo: ctx.helo,
+    timeoutMs: ctx.timeoutMs,
+    ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+  });
+  const dane = p.tlsa.kind === 'records' && p.tlsa.secure;
+  const report: AddressReport = {
+    address,
+    probed: true,
+    starttls: r.starttls,
+    tls: r.tls === undefined ? null : `${r.tls.protocol} ${r.tls.cipher}`,
+    chain: r.tls === undefined ? [] : summarizeChain(r.tls.chain),
+    dane: null,
+    error: r.error?.message ?? null,
+  };
+  const where = `[${address}]:${ctx.port}`;
+  if (r.error?.stage === 'connect' || r.error?.stage === 'session') {
+    const f = finding(
+      'smtp-unreachable',
+      p.host,
+      `${where}: ${r.error.message}`,
+      'make sure the mail server accepts connections on this address and port',
+    );
+    return { report, findings: [f] };
+  }
+  if (r.starttls === false) {
+    const f = dane
+      ? finding(
+          'starttls-missing',
+          p.host,
+          `${where} does not offer STARTTLS, but ${p.hostName.toString()} publishes TLSA records: DANE clients defer all mail to it`,
+          'enable STARTTLS on the server (with the certificate the TLSA records name)',
+        )
+      : finding(
+          'plaintext-only',
+          p.host,
+          `${where} does not offer STARTTLS: mail to it travels in plaintext`,
+          'enable STARTTLS on the server',
+        );
+    return { report, findings: [f] };
+  }
+  if (r.tls === undefined) {
+    const why = r.error?.message ?? 'no TLS session';
+    const f = dane
+      ? finding(
+          'handshake-failed',
+          p.host,
+          `${where}: ${why} — DANE clients defer mail to this host`,
+          "fix the server's TLS configuration (certificate, key, protocols)",
+        )
+      : finding(
+          'tls-failed',
+          p.host,
+          `${where}: ${why}`,
+          "fix the server's TLS configuration (certificate, key, protocols)",
+        );
+    return { report, findings: [f] };
+  }
+  if (!dane || p.tlsa.kind !== 'records') return { report, findings: [], chain: r.tls.chain };
+  const base = bare(p.tlsa.base);
+  const analysis = analyzeDane({
+    host: p.host,
+    owner: p.tlsa.owner.toString(),
+    records: p.tlsa.records,
+    chain: r.tls.chain,
+    referenceNames: [...new Set([base, p.host])],
+    address,
+    nowMs: ctx.nowMs,
+    days: ctx.days,
+  });
+  return { report: { ...report, dane: analysis.dane }, findings: analysis.findings, chain: r.tls.chain };
+}
+
+function tlsaReport(t: TlsaFacts): HostReport['tlsa'] {
+  if (t.kind === 'failed') {
+    const status = t.answer?.status ?? 'indeterminate';
+    return { owner: t.owner.toString(), status, records: [], usable: [], failed: true };
+  }
+  if (t.kind !== 'records') return null;
+  const usable = t.secure ? classifyTlsa(t.records).usable : [];
+  return {
+    owner: t.owner.toString(),
+    status: t.status,
+    records: t.records.map(formatTlsa),
+    usable: usable.map(formatTlsa),
+    failed: false,
+  };
+}
+
+function misplacedFinding(host: string, m: MisplacedTlsa, where: { owner: string; port: number }): Finding {
+  const want = where.owner;
+  const recs = m.records.map((r) => shortTlsa(r)).join(', ');
+  return m.kind === 'wrong-owner'
+    ? finding(
+        'tlsa-wrong-owner',
+        host,
+        `TLSA records (${recs}) are published at ${m.owner.toString()}, the mail domain; SMTP clients look for them at ${want}, the MX host (RFC 7672 §3.1)`,
+        `publish the records at ${want} (or make ${want} a CNAME to ${m.owner.toString()})`,
+      )
+    : finding(
+        'tlsa-wrong-port',
+        host,
+        `TLSA records (${recs}) are published at ${m.owner.toString()}, but mail is checked on port ${where.port}: clients look for them at ${want}`,
+        `publish the records at ${want}`,
+      );
+}
+
+/** Check one MX host: DNS, TLSA, then every address over SMTP. */
+export async function checkHost(
+  mx: { name: Name; preference: number | null },
+  ctx: HostContext,
+): Promise<HostCheck> {
+  const host = bare(mx.name);
+  const hl = await lookupHost(mx.name, ctx.resolver);
+  if (hl.kind === 'failed') {
+    const f =
+      hl.noAddress === true
+        ? finding(
+            'host-no-address',
+            host,
+            `${host} has no A or AAAA record: no one can deliver mail to it`,
+            `publish its address, or remove ${host} from the MX RRset`,
+          )
+        : dnsFailure(ctx, host, { name: mx.name, reason: hl.reason, bogus: hl.status === 'bogus' });
+    return { report: emptyReport(mx.name, mx.preference), findings: [f], names: [mx.name] };
+  }
+  const findings: Finding[] = [];
+  if (!hl.secure) {
+    findings.push(
+      finding(
+        'host-insecure',
+        host,
+        `the addresses of ${host} are not DNSSEC-signed (${hl.status}): DANE cannot apply to it, mail uses opportunistic TLS at best`,
+        'sign the zone that holds it and publish its DS at the parent',
+      ),
+    );
+  }
+  const tlsa = await findTlsa(hl, ctx.port, ctx.resolver);
+  if (tlsa.kind === 'failed') {
+    findings.push(
+      dnsFailure(ctx, host, {
+        name: tlsa.owner,
+        reason: tlsa.reason,
+        bogus: tlsa.answer?.status === 'bogus',
+      }),
+    );
+  }
+  const names = [mx.name, ...(tlsa.kind === 'none' ? [] : [tlsa.owner])];
+  const misplaced =
+    tlsa.kind === 'none' && hl.secure
+      ? await findMisplaced(mx.name, { domain: ctx.domain, port: ctx.port, resolver: ctx.resolver })
+      : [];
+  const servername = tlsa.kind === 'records' && tlsa.secure ? bare(tlsa.base) : host;
+  const results = [];
+  for (const address of hl.addresses.slice(0, ctx.maxAddresses)) {
+    results.push(await probeAddress(ctx, { host, hostName: mx.name, tlsa, servername }, address));
+  }
+  const chain = results.find((r) => r.chain !== undefined)?.chain;
+  const want = suggestedRecord(tlsa.owner.toString(), chain);
+  if (tlsa.kind === 'records' && tlsa.secure) findings.push(...recordFindings(host, tlsa, want));
+  if (tlsa.kind === 'records' && !tlsa.secure) {
+    findings.push(
+      finding(
+        'tlsa-unsigned-zone',
+        host,
+        `TLSA records at ${tlsa.owner.toString()} are not DNSSEC-validated (${tlsa.status}): no SMTP client uses them`,
+        'sign the zone that holds them, and publish its DS at the parent',
+      ),
+    );
+  }
+  for (const m of misplaced)
+    findings.push(misplacedFinding(host, m, { owner: tlsa.owner.toString(), port: ctx.port }));
+  if (tlsa.kind === 'none' && hl.secure && misplaced.length === 0) {
+    findings.push(
+      finding(
+        'no-tlsa',
+        host,
+        `${host} is in a signed zone but publishes no TLSA records at ${tlsa.owner.toString()}: DANE does not protect mail to it`,
+        `to add DANE, publish ${want}`,
+      ),
+    );
+  }
+  findings.push(...results.flatMap((r) => r.findings));
+  const report: HostReport = {
+    name: host,
+    preference: mx.preference,
+    dnssec: hl.status,
+    secure: hl.secure,
+    canonical: hl.expanded === undefined ? null : bare(hl.expanded),
+    addresses: results.map((r) => r.report),
+    tlsa: tlsaReport(tlsa),
+  };
+  return { report, findings, names: [...names, ...misplaced.map((m) => m.owner)] };
+}
