@@ -5,13 +5,14 @@
  * handshake, and the chain against the records. Every problem becomes a finding with a fix.
  * Takes the resolver, the probe and the time as arguments; never sends mail.
  */
-import { classifyTlsa, formatTlsa, lookupHost, tlsaFromCertificate } from '../dane/index.ts';
+import { classifyTlsa, formatTlsa, lookupHost } from '../dane/index.ts';
 import type { Name } from '../dns/wire/index.ts';
 import { finding } from './findings.ts';
+import { dnsFailure, publicationFindings } from './host-findings.ts';
 import type { Probe } from './probe.ts';
-import { failureText, type RecordingResolver } from './recorder.ts';
-import { analyzeDane, shortTlsa, summarizeChain } from './tls-analysis.ts';
-import { findMisplaced, findTlsa, type MisplacedTlsa, type TlsaFacts } from './tlsa-find.ts';
+import type { RecordingResolver } from './recorder.ts';
+import { analyzeDane, summarizeChain } from './tls-analysis.ts';
+import { findMisplaced, findTlsa, type TlsaFacts } from './tlsa-find.ts';
 import type { AddressReport, Finding, HostReport } from './types.ts';
 
 /** What every host check shares. */
@@ -52,84 +53,6 @@ function emptyReport(name: Name, preference: number | null): HostReport {
     addresses: [],
     tlsa: null,
   };
-}
-
-function dnsFailure(
-  ctx: HostContext,
-  host: string,
-  what: { name: Name; reason: string; bogus: boolean },
-): Finding {
-  const answer = ctx.resolver.bogusFor(what.name)[0];
-  const why = answer === undefined ? what.reason : failureText(answer);
-  if (what.bogus) {
-    return finding(
-      'dnssec-bogus',
-      host,
-      `DNSSEC validation failed for ${what.name.toString()}: ${why} — DANE clients treat this as a lookup failure and defer mail`,
-      `fix the signatures or the DS/DNSKEY of the zone (see: dane-mta resolve ${what.name.toString()} --trace)`,
-    );
-  }
-  return finding(
-    'lookup-failed',
-    host,
-    `lookup of ${what.name.toString()} failed: ${why}`,
-    'make every name server of the zone answer (NODATA rather than SERVFAIL or silence for records that do not exist)',
-  );
-}
-
-/** Findings about the records themselves (RFC 7672 §2.2 usability, RFC 7671 §9 digest agility). */
-function recordFindings(host: string, tlsa: TlsaFacts & { kind: 'records' }, suggestion: string): Finding[] {
-  const out: Finding[] = [];
-  const { usable, unusable, superseded } = classifyTlsa(tlsa.records);
-  const owner = tlsa.owner.toString();
-  if (usable.length === 0 && unusable.every((u) => u.record.usage === 0 || u.record.usage === 1)) {
-    out.push(
-      finding(
-        'tlsa-pkix-only',
-        host,
-        `only PKIX-TA/PKIX-EE (usage 0/1) records at ${owner}: SMTP clients cannot use them (RFC 7672 §3.1.3), so they insist on TLS but authenticate nothing`,
-        `replace them with DANE-EE records: ${suggestion}`,
-      ),
-    );
-    return out;
-  }
-  for (const u of unusable) {
-    const digest = /digest has \d+ octets/.test(u.reason);
-    out.push(
-      finding(
-        digest ? 'tlsa-digest-length' : 'tlsa-unusable',
-        host,
-        `record ${shortTlsa(u.record)} at ${owner} is unusable: ${u.reason}${usable.length === 0 ? ' — no usable record is left, so clients insist on TLS but authenticate nothing' : ''}`,
-        digest
-          ? `recompute it: ${suggestion}`
-          : `remove it or replace it with a DANE-EE record: ${suggestion}`,
-      ),
-    );
-  }
-  for (const s of superseded) {
-    out.push(
-      finding(
-        'tlsa-superseded',
-        host,
-        `record ${shortTlsa(s.record)} at ${owner} is ignored: ${s.reason}`,
-        null,
-      ),
-    );
-  }
-  return out;
-}
-
-/** The DANE-EE record a server presenting `chain` needs at `owner`. */
-function suggestedRecord(owner: string, chain: readonly Uint8Array[] | undefined): string {
-  const leaf = chain?.[0];
-  if (leaf !== undefined) {
-    try {
-      return `${owner} IN TLSA ${formatTlsa(tlsaFromCertificate(leaf, { usage: 3, selector: 1, matchingType: 1 }))}`;
-    } catch {
-      // fall through to the generic advice
-    }
-  }
-  return `${owner} IN TLSA 3 1 1 <output of: dane-mta tlsa CERT.pem>`;
 }
 
 interface ProbeContext {
@@ -249,24 +172,6 @@ function tlsaReport(t: TlsaFacts): HostReport['tlsa'] {
   };
 }
 
-function misplacedFinding(host: string, m: MisplacedTlsa, where: { owner: string; port: number }): Finding {
-  const want = where.owner;
-  const recs = m.records.map((r) => shortTlsa(r)).join(', ');
-  return m.kind === 'wrong-owner'
-    ? finding(
-        'tlsa-wrong-owner',
-        host,
-        `TLSA records (${recs}) are published at ${m.owner.toString()}, the mail domain; SMTP clients look for them at ${want}, the MX host (RFC 7672 §3.1)`,
-        `publish the records at ${want} (or make ${want} a CNAME to ${m.owner.toString()})`,
-      )
-    : finding(
-        'tlsa-wrong-port',
-        host,
-        `TLSA records (${recs}) are published at ${m.owner.toString()}, but mail is checked on port ${where.port}: clients look for them at ${want}`,
-        `publish the records at ${want}`,
-      );
-}
-
 /** Check one MX host: DNS, TLSA, then every address over SMTP. */
 export async function checkHost(
   mx: { name: Name; preference: number | null },
@@ -283,31 +188,10 @@ export async function checkHost(
             `${host} has no A or AAAA record: no one can deliver mail to it`,
             `publish its address, or remove ${host} from the MX RRset`,
           )
-        : dnsFailure(ctx, host, { name: mx.name, reason: hl.reason, bogus: hl.status === 'bogus' });
+        : dnsFailure(ctx.resolver, host, { name: mx.name, reason: hl.reason, bogus: hl.status === 'bogus' });
     return { report: emptyReport(mx.name, mx.preference), findings: [f], names: [mx.name] };
   }
-  const findings: Finding[] = [];
-  if (!hl.secure) {
-    findings.push(
-      finding(
-        'host-insecure',
-        host,
-        `the addresses of ${host} are not DNSSEC-signed (${hl.status}): DANE cannot apply to it, mail uses opportunistic TLS at best`,
-        'sign the zone that holds it and publish its DS at the parent',
-      ),
-    );
-  }
   const tlsa = await findTlsa(hl, ctx.port, ctx.resolver);
-  if (tlsa.kind === 'failed') {
-    findings.push(
-      dnsFailure(ctx, host, {
-        name: tlsa.owner,
-        reason: tlsa.reason,
-        bogus: tlsa.answer?.status === 'bogus',
-      }),
-    );
-  }
-  const names = [mx.name, ...(tlsa.kind === 'none' ? [] : [tlsa.owner])];
   const misplaced =
     tlsa.kind === 'none' && hl.secure
       ? await findMisplaced(mx.name, { domain: ctx.domain, port: ctx.port, resolver: ctx.resolver })
@@ -318,30 +202,7 @@ export async function checkHost(
     results.push(await probeAddress(ctx, { host, hostName: mx.name, tlsa, servername }, address));
   }
   const chain = results.find((r) => r.chain !== undefined)?.chain;
-  const want = suggestedRecord(tlsa.owner.toString(), chain);
-  if (tlsa.kind === 'records' && tlsa.secure) findings.push(...recordFindings(host, tlsa, want));
-  if (tlsa.kind === 'records' && !tlsa.secure) {
-    findings.push(
-      finding(
-        'tlsa-unsigned-zone',
-        host,
-        `TLSA records at ${tlsa.owner.toString()} are not DNSSEC-validated (${tlsa.status}): no SMTP client uses them`,
-        'sign the zone that holds them, and publish its DS at the parent',
-      ),
-    );
-  }
-  for (const m of misplaced)
-    findings.push(misplacedFinding(host, m, { owner: tlsa.owner.toString(), port: ctx.port }));
-  if (tlsa.kind === 'none' && hl.secure && misplaced.length === 0) {
-    findings.push(
-      finding(
-        'no-tlsa',
-        host,
-        `${host} is in a signed zone but publishes no TLSA records at ${tlsa.owner.toString()}: DANE does not protect mail to it`,
-        `to add DANE, publish ${want}`,
-      ),
-    );
-  }
+  const findings = await publicationFindings({ host, lookup: hl, tlsa, misplaced, chain }, ctx);
   findings.push(...results.flatMap((r) => r.findings));
   const report: HostReport = {
     name: host,
@@ -352,5 +213,6 @@ export async function checkHost(
     addresses: results.map((r) => r.report),
     tlsa: tlsaReport(tlsa),
   };
-  return { report, findings, names: [...names, ...misplaced.map((m) => m.owner)] };
+  const names = [mx.name, ...(tlsa.kind === 'none' ? [] : [tlsa.owner]), ...misplaced.map((m) => m.owner)];
+  return { report, findings, names };
 }

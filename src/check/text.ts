@@ -9,7 +9,7 @@ import type { AddressReport, CheckReport, Finding, HostReport, ZoneReport } from
 
 const VERDICT_TEXT: Readonly<Record<CheckReport['verdict'], string>> = {
   ok: 'OK — no problems found',
-  warning: 'WARNING — DANE works, but there are risks to fix',
+  warning: 'WARNING — nothing fails now, but there are risks to fix',
   error: 'ERROR — DANE fails or mail is deferred: fix the errors below',
   unknown: 'UNKNOWN — some lookups or connections failed, so the check could not tell',
 };
