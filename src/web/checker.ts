@@ -37,8 +37,10 @@ export interface WebCheckerOptions {
   readonly helo?: string;
   /** Cap on each SMTP wait, ms (default 10 000). */
   readonly smtpTimeoutMs?: number;
-  /** Time budget of one check, ms (default 60 000); the answer comes at most 5 s later. */
+  /** Time budget of one check, ms (default 60 000): then its probes are aborted. */
   readonly checkTimeoutMs?: number;
+  /** How much longer the page waits for an aborted check before answering 504 (default 5000 ms). */
+  readonly graceMs?: number;
   /** Checks in flight per client address (default 2) and in all (default 16). */
   readonly perClient?: number;
   readonly maxChecks?: number;
@@ -147,9 +149,12 @@ class Handler {
       release();
     });
     const late = new Promise<'late'>((resolve) => {
-      hard = setTimeout(() => {
-        resolve('late');
-      }, budget + HARD_GRACE_MS);
+      hard = setTimeout(
+        () => {
+          resolve('late');
+        },
+        budget + (this.#o.graceMs ?? HARD_GRACE_MS),
+      );
     });
     try {
       const r = await Promise.race([work, late]);

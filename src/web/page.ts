@@ -34,7 +34,7 @@ th{background:#eef1f4}code{font:13px/1.4 ui-monospace,monospace;word-break:break
 
 const VERDICT: Readonly<Record<CheckReport['verdict'], string>> = {
   ok: 'OK — no problems found',
-  warning: 'Warning — DANE works, but there are risks to fix',
+  warning: 'Warning — nothing fails now, but there are risks to fix',
   error: 'Error — DANE fails or mail is deferred: fix the errors below',
   unknown: 'Unknown — some lookups or connections failed, so the check could not tell',
 };
