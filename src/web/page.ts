@@ -25,6 +25,7 @@ button{font:inherit;padding:.45rem 1rem;border:0;border-radius:4px;background:#1
 table{border-collapse:collapse;width:100%;background:#fff;margin:.3rem 0}
 th,td{border:1px solid #d5d9de;padding:.35rem .5rem;text-align:left;vertical-align:top}
 th{background:#eef1f4}code{font:13px/1.4 ui-monospace,monospace;word-break:break-all}
+code.code{white-space:nowrap;word-break:normal}
 .verdict{padding:.7rem 1rem;border-radius:4px;font-weight:600;margin:1rem 0}
 .v-ok{background:#dff3e4;color:#14532d}.v-warning{background:#fff4d6;color:#6b4e00}
 .v-error{background:#fde2e1;color:#7f1d1d}.v-unknown{background:#e7e9ee;color:#333}
@@ -43,7 +44,7 @@ function findingsTable(findings: readonly Finding[]): string {
   if (findings.length === 0) return '<p>No findings.</p>';
   const rows = findings.map(
     (f) =>
-      `<tr><td class="s-${f.severity}">${e(f.severity)}</td><td><code>${e(f.code)}</code></td><td>${e(f.host ?? '—')}</td><td>${e(f.message)}</td><td>${f.fix === null ? '' : e(f.fix)}</td></tr>`,
+      `<tr><td class="s-${f.severity}">${e(f.severity)}</td><td><code class="code">${e(f.code)}</code></td><td>${e(f.host ?? '—')}</td><td>${e(f.message)}</td><td>${f.fix === null ? '' : e(f.fix)}</td></tr>`,
   );
   return `<table id="findings"><thead><tr><th>severity</th><th>code</th><th>host</th><th>what was found</th><th>what to do</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }

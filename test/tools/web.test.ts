@@ -71,7 +71,7 @@ test('a report page: verdict, findings with fixes, hosts table, and links to sha
   const r = await get(w, '/?domain=botched-renewal.test');
   assert.equal(r.status, 200);
   assert.match(r.body, /<p class="verdict v-error" id="verdict">Error — DANE fails/);
-  assert.match(r.body, /<code>tlsa-no-match<\/code>/);
+  assert.match(r.body, /<code class="code">tlsa-no-match<\/code>/);
   assert.match(
     r.body,
     new RegExp(`publish _${net.smtpPort}\\._tcp\\.mx\\.botched-renewal\\.test\\. IN TLSA 3 1 1 [0-9a-f]{64}`),
