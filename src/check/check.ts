@@ -8,6 +8,7 @@
  * stops after the TLS handshake). Never sends mail; never throws for what DNS or a server does.
  */
 import { lookupMx, type DaneResolver, type MxHost } from '../dane/index.ts';
+import type { Proof } from '../dns/dnssec/index.ts';
 import type { Name } from '../dns/wire/index.ts';
 import type { Clock } from '../util/index.ts';
 import { parseCheckDomain } from './domain.ts';
@@ -75,29 +76,33 @@ type MxStep = {
   findings: Finding[];
 };
 
+/** RFC 7672 §2.1.1: a failed or bogus MX lookup defers the domain. */
+function mxFailure(domain: Name, mx: { status: Proof; reason: string }, resolver: RecordingResolver): MxStep {
+  const d = bare(domain);
+  const bogus = mx.status === 'bogus';
+  const answer = resolver.bogusFor(domain)[0];
+  const why = answer === undefined ? mx.reason : failureText(answer);
+  const f = bogus
+    ? finding(
+        'dnssec-bogus',
+        null,
+        `DNSSEC validation failed for the MX RRset of ${d}: ${why} — every DANE client defers mail to ${d}`,
+        `fix the signatures or the DS/DNSKEY of the zone (see: dane-mta resolve ${d} MX --trace)`,
+      )
+    : finding(
+        'lookup-failed',
+        null,
+        `MX lookup for ${d} failed: ${why}`,
+        'make every name server of the zone answer MX queries',
+      );
+  return { hosts: [], mx: { status: bogus ? 'bogus' : null, kind: 'failed' }, findings: [f] };
+}
+
 /** RFC 7672 §2.2.1 and RFC 5321 §5.1: the MX RRset, or the domain itself, or nothing. */
 async function mxStep(domain: Name, resolver: RecordingResolver): Promise<MxStep> {
   const d = bare(domain);
   const mx = await lookupMx(domain, resolver);
-  if (mx.kind === 'failed') {
-    const bogus = mx.status === 'bogus';
-    const answer = resolver.bogusFor(domain)[0];
-    const why = answer === undefined ? mx.reason : failureText(answer);
-    const f = bogus
-      ? finding(
-          'dnssec-bogus',
-          null,
-          `DNSSEC validation failed for the MX RRset of ${d}: ${why} — every DANE client defers mail to ${d}`,
-          `fix the signatures or the DS/DNSKEY of the zone (see: dane-mta resolve ${d} MX --trace)`,
-        )
-      : finding(
-          'lookup-failed',
-          null,
-          `MX lookup for ${d} failed: ${why}`,
-          'make every name server of the zone answer MX queries',
-        );
-    return { hosts: [], mx: { status: bogus ? 'bogus' : null, kind: 'failed' }, findings: [f] };
-  }
+  if (mx.kind === 'failed') return mxFailure(domain, mx, resolver);
   if (mx.kind === 'nxdomain') {
     const f = finding(
       'domain-nxdomain',

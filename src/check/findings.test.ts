@@ -66,3 +66,9 @@ test('sortFindings: worst first, stable, duplicates dropped', () => {
     ['tlsa-no-match', 'no-next-key', 'dane-ok', 'null-mx'],
   );
 });
+
+test('messages and fixes never carry control characters (a hostile reply cannot add a line)', () => {
+  const f = finding('smtp-unreachable', 'mx', '554 evil\r\nINFO dane-ok: fine\u0000', 'x\ny');
+  assert.equal(f.message, '554 evil??INFO dane-ok: fine?');
+  assert.equal(f.fix, 'x?y');
+});

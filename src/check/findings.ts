@@ -75,6 +75,15 @@ export const FINDINGS = {
 
 export type FindingCode = keyof typeof FINDINGS;
 
+/**
+ * Text safe to show on one line: control characters (which a hostile server or zone could put in
+ * a reply text or a name) become `?`, so nothing it sends can start a line of its own.
+ */
+export function safeText(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?');
+}
+
 /** A finding with the severity the catalogue gives its code. */
 export function finding(
   code: FindingCode,
@@ -82,7 +91,8 @@ export function finding(
   message: string,
   fix: string | null,
 ): Finding {
-  return { severity: FINDINGS[code].severity, code, host, message, fix };
+  const f = fix === null ? null : safeText(fix);
+  return { severity: FINDINGS[code].severity, code, host, message: safeText(message), fix: f };
 }
 
 /** True when the finding means "could not tell". */

@@ -7,9 +7,9 @@
  */
 import { classifyTlsa, formatTlsa, lookupHost } from '../dane/index.ts';
 import type { Name } from '../dns/wire/index.ts';
-import { finding } from './findings.ts';
+import { finding, safeText } from './findings.ts';
 import { dnsFailure, publicationFindings } from './host-findings.ts';
-import type { Probe } from './probe.ts';
+import type { Probe, ProbeResult } from './probe.ts';
 import type { RecordingResolver } from './recorder.ts';
 import { analyzeDane, summarizeChain } from './tls-analysis.ts';
 import { findMisplaced, findTlsa, type TlsaFacts } from './tlsa-find.ts';
@@ -62,11 +62,38 @@ interface ProbeContext {
   servername: string;
 }
 
-async function probeAddress(
-  ctx: HostContext,
-  p: ProbeContext,
-  address: string,
-): Promise<{ report: AddressReport; findings: Finding[]; chain?: readonly Uint8Array[] }> {
+/** The session's problem before any chain could be judged, or undefined when TLS is up. */
+function sessionFinding(r: ProbeResult, p: ProbeContext, where: string): Finding | undefined {
+  const dane = p.tlsa.kind === 'records' && p.tlsa.secure;
+  if (r.error?.stage === 'connect' || r.error?.stage === 'session') {
+    const fix = 'make sure the mail server accepts connections on this address and port';
+    return finding('smtp-unreachable', p.host, `${where}: ${r.error.message}`, fix);
+  }
+  if (r.starttls === false) {
+    return dane
+      ? finding(
+          'starttls-missing',
+          p.host,
+          `${where} does not offer STARTTLS, but ${p.hostName.toString()} publishes TLSA records: DANE clients defer all mail to it`,
+          'enable STARTTLS on the server (with the certificate the TLSA records name)',
+        )
+      : finding(
+          'plaintext-only',
+          p.host,
+          `${where} does not offer STARTTLS: mail to it travels in plaintext`,
+          'enable STARTTLS on the server',
+        );
+  }
+  if (r.tls !== undefined) return undefined;
+  const why = r.error?.message ?? 'no TLS session';
+  const fix = "fix the server's TLS configuration (certificate, key, protocols)";
+  return dane
+    ? finding('handshake-failed', p.host, `${where}: ${why} — DANE clients defer mail to this host`, fix)
+    : finding('tls-failed', p.host, `${where}: ${why}`, fix);
+}
+
+/** An address that is not connected to: a refused range, or no time left. */
+function notProbed(ctx: HostContext, p: ProbeContext, address: string): AddressProbe | undefined {
   const none = { address, probed: false, starttls: null, tls: null, chain: [], dane: null };
   const refused = ctx.refuse?.(address);
   if (refused !== undefined) {
@@ -80,15 +107,28 @@ async function probeAddress(
   }
   if (ctx.signal?.aborted === true)
     return { report: { ...none, error: 'not connected: out of time' }, findings: [] };
-  const r = await ctx.probe({
+  return undefined;
+}
+
+interface AddressProbe {
+  report: AddressReport;
+  findings: Finding[];
+  chain?: readonly Uint8Array[];
+}
+
+/** Probe one address and judge what it presents. */
+async function probeAddress(ctx: HostContext, p: ProbeContext, address: string): Promise<AddressProbe> {
+  const skipped = notProbed(ctx, p, address);
+  if (skipped !== undefined) return skipped;
+  const signal = ctx.signal === undefined ? {} : { signal: ctx.signal };
+  const target = {
     address,
     port: ctx.port,
     servername: p.servername,
     helo: ctx.helo,
     timeoutMs: ctx.timeoutMs,
-    ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
-  });
-  const dane = p.tlsa.kind === 'records' && p.tlsa.secure;
+  };
+  const r = await ctx.probe({ ...target, ...signal });
   const report: AddressReport = {
     address,
     probed: true,
@@ -96,59 +136,18 @@ async function probeAddress(
     tls: r.tls === undefined ? null : `${r.tls.protocol} ${r.tls.cipher}`,
     chain: r.tls === undefined ? [] : summarizeChain(r.tls.chain),
     dane: null,
-    error: r.error?.message ?? null,
+    error: r.error === undefined ? null : safeText(r.error.message),
   };
-  const where = `[${address}]:${ctx.port}`;
-  if (r.error?.stage === 'connect' || r.error?.stage === 'session') {
-    const f = finding(
-      'smtp-unreachable',
-      p.host,
-      `${where}: ${r.error.message}`,
-      'make sure the mail server accepts connections on this address and port',
-    );
-    return { report, findings: [f] };
-  }
-  if (r.starttls === false) {
-    const f = dane
-      ? finding(
-          'starttls-missing',
-          p.host,
-          `${where} does not offer STARTTLS, but ${p.hostName.toString()} publishes TLSA records: DANE clients defer all mail to it`,
-          'enable STARTTLS on the server (with the certificate the TLSA records name)',
-        )
-      : finding(
-          'plaintext-only',
-          p.host,
-          `${where} does not offer STARTTLS: mail to it travels in plaintext`,
-          'enable STARTTLS on the server',
-        );
-    return { report, findings: [f] };
-  }
-  if (r.tls === undefined) {
-    const why = r.error?.message ?? 'no TLS session';
-    const f = dane
-      ? finding(
-          'handshake-failed',
-          p.host,
-          `${where}: ${why} — DANE clients defer mail to this host`,
-          "fix the server's TLS configuration (certificate, key, protocols)",
-        )
-      : finding(
-          'tls-failed',
-          p.host,
-          `${where}: ${why}`,
-          "fix the server's TLS configuration (certificate, key, protocols)",
-        );
-    return { report, findings: [f] };
-  }
-  if (!dane || p.tlsa.kind !== 'records') return { report, findings: [], chain: r.tls.chain };
-  const base = bare(p.tlsa.base);
+  const problem = sessionFinding(r, p, `[${address}]:${ctx.port}`);
+  if (problem !== undefined || r.tls === undefined)
+    return { report, findings: problem === undefined ? [] : [problem] };
+  if (p.tlsa.kind !== 'records' || !p.tlsa.secure) return { report, findings: [], chain: r.tls.chain };
   const analysis = analyzeDane({
     host: p.host,
     owner: p.tlsa.owner.toString(),
     records: p.tlsa.records,
     chain: r.tls.chain,
-    referenceNames: [...new Set([base, p.host])],
+    referenceNames: [...new Set([bare(p.tlsa.base), p.host])],
     address,
     nowMs: ctx.nowMs,
     days: ctx.days,
