@@ -25,12 +25,14 @@ export const TOOL_PACKAGES = {
   'ldns-signzone': 'ldnsutils',
   'ldns-verify-zone': 'ldnsutils',
   'ldns-key2ds': 'ldnsutils',
+  'ldns-dane': 'ldnsutils',
   postfix: 'postfix',
   postconf: 'postfix',
   swaks: 'swaks',
   openssl: 'openssl',
   ip: 'iproute2',
   script: 'bsdutils',
+  chromium: 'chromium',
 } as const;
 export type ToolName = keyof typeof TOOL_PACKAGES;
 

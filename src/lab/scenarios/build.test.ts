@@ -209,3 +209,52 @@ test('an inconsistent catalogue is refused with a typed error', () => {
       e instanceof LabScenarioError && e.code === 'LAB_ERR_SCENARIO' && /nowhere\.test/.test(e.message),
   );
 });
+
+test('a TLSA port other than the SMTP port and NSEC3 iterations above 0 are published as asked', () => {
+  const odd: Scenario = {
+    id: 'odd-shapes',
+    title: 'TLSA at port 25 while SMTP listens elsewhere; NSEC3 with 5 iterations',
+    domain: 'odd-shapes.test',
+    zones: [{ origin: 'odd-shapes.test.', signing: { algorithm: 13, denial: 'nsec3', iterations: 5 } }],
+    mx: [{ preference: 10, host: 'mx.odd-shapes.test' }],
+    hosts: [
+      {
+        name: 'mx.odd-shapes.test',
+        cert: { issuer: 'ca' },
+        tlsaPort: 25,
+        tlsa: [{ usage: 3, selector: 1, mtype: 1, of: 'leaf' }],
+      },
+    ],
+    expect: { outcome: 'delivered', tls: 'encrypted', landsOn: 'mx.odd-shapes.test', log: [] },
+  };
+  const prep = prepareHosts([odd], { prefix: '127.90', now: NOW });
+  const built = buildInternet([odd], prep, { smtpPort: PORT, prefix: '127.90', now: NOW });
+  const records = built.zones.find((z) => z.origin === 'odd-shapes.test.')?.data.records ?? [];
+  const at = (name: string, type: number): Rr[] =>
+    records.filter((r) => r.type === type && r.name.equals(Name.parse(name)));
+  assert.equal(at('_25._tcp.mx.odd-shapes.test.', RRType.TLSA).length, 1);
+  assert.equal(at(`_${PORT}._tcp.mx.odd-shapes.test.`, RRType.TLSA).length, 0);
+  const param = at('odd-shapes.test.', RRType.NSEC3PARAM)[0];
+  assert.ok(param !== undefined && isType(param, RRType.NSEC3PARAM));
+  assert.equal(param.data.iterations, 5);
+  assert.ok(records.some((r) => isType(r, RRType.NSEC3) && r.data.iterations === 5));
+});
+
+test('a TLSA port or NSEC3 iteration count out of range is refused', () => {
+  const bad: Scenario = {
+    id: 'bad-shapes',
+    title: 'out of range',
+    domain: 'bad-shapes.test',
+    zones: [{ origin: 'bad-shapes.test.', signing: { algorithm: 13, denial: 'nsec3', iterations: -1 } }],
+    mx: [{ preference: 10, host: 'mx.bad-shapes.test' }],
+    hosts: [{ name: 'mx.bad-shapes.test', cert: { issuer: 'ca' }, tlsaPort: 0 }],
+    expect: { outcome: 'delivered', tls: 'encrypted', landsOn: 'mx.bad-shapes.test', log: [] },
+  };
+  assert.throws(
+    () => prepareHosts([bad], { prefix: '127.90', now: NOW }),
+    (e: unknown) =>
+      e instanceof LabScenarioError &&
+      /TLSA port 0|NSEC3 iterations -1/.test(e.message) &&
+      (e.details['problems'] as string[]).length === 2,
+  );
+});

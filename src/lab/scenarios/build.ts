@@ -192,7 +192,7 @@ function hostLines(entries: readonly ZoneEntry[], h: PreparedHost, ctx: { pki: L
   addLine(entries, host.name, `A ${h.address}`);
   for (const alias of host.aliases ?? []) addLine(entries, alias, `CNAME ${host.name}.`);
   for (const t of host.tlsa ?? []) {
-    const owner = `_${ctx.port}._tcp.${host.tlsaAt ?? host.name}`;
+    const owner = `_${host.tlsaPort ?? ctx.port}._tcp.${host.tlsaAt ?? host.name}`;
     addLine(entries, owner, `TLSA ${tlsaRdataText(t, { pki: ctx.pki, certs: h.certs })}`);
   }
 }
@@ -208,8 +208,15 @@ function mxLines(entries: readonly ZoneEntry[], s: Scenario): void {
 
 function denialOf(signing: Exclude<ZoneSigning, 'unsigned'>): DenialMode {
   if (signing.denial === 'nsec') return 'nsec';
-  // RFC 9276 §3.1: "SHOULD set the number of iterations to 0" and use no salt.
-  return { nsec3: { iterations: 0, salt: new Uint8Array(0), optOut: signing.denial === 'nsec3-optout' } };
+  // RFC 9276 §3.1: "SHOULD set the number of iterations to 0" and use no salt (a scenario may
+  // break the first half of that advice on purpose).
+  return {
+    nsec3: {
+      iterations: signing.iterations ?? 0,
+      salt: new Uint8Array(0),
+      optOut: signing.denial === 'nsec3-optout',
+    },
+  };
 }
 
 const keyCache = new Map<string, { ksk: ZoneKey; zsk: ZoneKey }>();

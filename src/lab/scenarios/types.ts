@@ -8,9 +8,18 @@
 import type { ChainInclude } from '../pki/certs.ts';
 import type { RrsetBreakage } from '../dns/breakage.ts';
 
-/** DNSSEC of a zone: unsigned, or signed with an algorithm (8, 13, 15) and a denial mode. */
+/**
+ * DNSSEC of a zone: unsigned, or signed with an algorithm (8, 13, 15) and a denial mode; NSEC3
+ * zones may use extra hash iterations (default 0, as RFC 9276 §3.1 advises; more only to show
+ * the checker a zone that ignores that advice).
+ */
 export type ZoneSigning =
-  'unsigned' | { readonly algorithm: 8 | 13 | 15; readonly denial: 'nsec' | 'nsec3' | 'nsec3-optout' };
+  | 'unsigned'
+  | {
+      readonly algorithm: 8 | 13 | 15;
+      readonly denial: 'nsec' | 'nsec3' | 'nsec3-optout';
+      readonly iterations?: number;
+    };
 
 /** Signatures of one RRset broken after signing (the RRset becomes bogus, RFC 4035 §5.3). */
 export interface BreakSpec {
@@ -84,6 +93,8 @@ export interface HostSpec {
   readonly tlsa?: readonly TlsaSpec[];
   /** Name the TLSA records are published at (default: `name`; an alias for RFC 7672 §2.2.3). */
   readonly tlsaAt?: string;
+  /** Port of the TLSA owner name `_<port>._tcp.` (default: the SMTP port; another one is a mistake). */
+  readonly tlsaPort?: number;
   /** Names that are CNAMEs to this host (the MX record may name one of them). */
   readonly aliases?: readonly string[];
   /** Refuse every recipient with 550 5.1.1. */

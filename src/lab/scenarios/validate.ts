@@ -32,6 +32,9 @@ function hostProblems(s: Scenario, h: HostSpec): string[] {
   for (const n of [h.name, ...(h.aliases ?? []), ...(h.tlsaAt === undefined ? [] : [h.tlsaAt])]) {
     if (!inZones(s, n)) out.push(`scenario ${s.id}: ${n} is in none of its zones`);
   }
+  if (h.tlsaPort !== undefined && !(Number.isInteger(h.tlsaPort) && h.tlsaPort >= 1 && h.tlsaPort <= 65535)) {
+    out.push(`scenario ${s.id}: host ${h.name} has TLSA port ${h.tlsaPort}, not 1..65535`);
+  }
   for (const t of h.tlsa ?? []) {
     if ((t.of === 'leaf' || t.of === 'retired-leaf') && h.cert === undefined) {
       out.push(`scenario ${s.id}: host ${h.name} has a TLSA record of its ${t.of} but no certificate`);
@@ -63,6 +66,13 @@ function scenarioProblems(s: Scenario): string[] {
   }
   for (const z of s.zones) {
     const origin = parse(z.origin);
+    const iterations = z.signing === 'unsigned' ? undefined : z.signing.iterations;
+    if (
+      iterations !== undefined &&
+      !(Number.isInteger(iterations) && iterations >= 0 && iterations <= 2500)
+    ) {
+      out.push(`scenario ${s.id}: zone ${z.origin} has NSEC3 iterations ${iterations}, not 0..2500`);
+    }
     if (!z.origin.endsWith('.') || origin === undefined || origin.labelCount < 2) {
       out.push(`scenario ${s.id}: zone ${z.origin} must be absolute and below a TLD`);
     }
