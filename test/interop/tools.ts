@@ -27,6 +27,7 @@ export const TOOL_PACKAGES = {
   'ldns-key2ds': 'ldnsutils',
   postfix: 'postfix',
   postconf: 'postfix',
+  'smtp-source': 'postfix',
   swaks: 'swaks',
   openssl: 'openssl',
   ip: 'iproute2',
