@@ -10,6 +10,7 @@ export * from './types.ts';
 export { DeliveryChannel } from './channels.ts';
 export {
   buildDsn,
+  dsnMessage,
   dsnRecipients,
   headerSection,
   wantsDsn,

@@ -141,3 +141,18 @@ test('connection limit: the client over it gets 421 and is disconnected', async 
   await c.client.closed;
   assert.equal((await a.client.command('NOOP')).code, 250);
 });
+
+test('a silent client is ended after command_timeout with 421', async (t) => {
+  const run = await startTestIntake(t, [relay(SERVER, [`${CLIENT}/32`])], {
+    // Longer than smtp-server's fixed 100 ms wait before the greeting (its early-talker check).
+    limits: { ...LIMITS, command_timeout: 500 },
+  });
+  const { client, greeting } = await SmtpTestClient.connect(SERVER, run.port(), CLIENT);
+  assert.equal(greeting.code, 220);
+  assert.equal((await client.command('EHLO quiet.example')).code, 250);
+  const r = await client.reply();
+  assert.equal(r.code, 421);
+  assert.match(r.text, /Timeout/);
+  await client.closed;
+  await run.waitFor('disconnected');
+});

@@ -7,7 +7,7 @@
  * Pure. Must never: accept a non-ASCII address without SMTPUTF8 (RFC 6531 §3.4), or a
  * recipient whose destination we could not name.
  */
-import { domainToAscii, isAscii, parseMailbox } from '../protocol/index.ts';
+import { destinationKey, isAscii, parseMailbox } from '../protocol/index.ts';
 
 /** A reply intake sends to refuse something. */
 export interface Refusal {
@@ -69,15 +69,11 @@ export function checkAddress(
     return refuse(553, '5.6.7', `<${printable(text)}>: non-ASCII address without SMTPUTF8 (RFC 6531)`);
   if (box.domainKind === 'general')
     return refuse(553, bad, `<${printable(text)}>: only IPv4 and IPv6 address literals are supported`);
-  if (box.domainKind !== 'name') {
-    const domain =
-      box.domainKind === 'ipv4' ? `[${box.literal ?? ''}]` : `[IPv6:${(box.literal ?? '').toLowerCase()}]`;
-    return { address: `${box.localPart}@${domain}`, domain };
-  }
-  const ascii = domainToAscii(box.domain);
-  if (ascii === undefined) return refuse(553, bad, `<${printable(text)}>: bad domain`);
-  const address = opts.smtputf8 ? text : `${box.localPart}@${ascii}`;
-  return { address, domain: ascii };
+  const key = destinationKey(box);
+  if (key === undefined) return refuse(553, bad, `<${printable(text)}>: bad domain`);
+  if (box.domainKind !== 'name') return { address: `${box.localPart}@${key}`, domain: key };
+  const address = opts.smtputf8 ? text : `${box.localPart}@${key}`;
+  return { address, domain: key };
 }
 
 /** True when `v` is a Refusal. */
