@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { openQueueStore } from '../../src/queue/index.ts';
 import type { OpenOptions, QueueStore } from '../../src/queue/index.ts';
-import { addressPlan } from '../interop/index.ts';
+import { addressPlan, freePort } from '../interop/index.ts';
 import { requirePostgres, startPostgres } from '../helpers/postgres.ts';
 import type { PgServer, TestDatabase } from '../helpers/postgres.ts';
 import { registerStoreSuite } from './store-suite.ts';
@@ -100,6 +100,22 @@ async function backed(t: TestContext): Promise<Used | undefined> {
 }
 
 describe('queue store (postgres): what only PostgreSQL has', () => {
+  test('a server that is not there: QUEUE_ERR_STORE, one line, naming the store without its password', async () => {
+    const address = net.dns(3); // nothing listens here
+    const port = await freePort(address);
+    const url = `postgres://mta:s3cret@${address}:${port}/queue`;
+    await assert.rejects(openQueueStore(url), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'QUEUE_ERR_STORE');
+      assert.ok(
+        err.message.startsWith(`queue store postgres://mta:***@${address}:${port}/queue: `),
+        err.message,
+      );
+      assert.match(err.message, /ECONNREFUSED/);
+      assert.doesNotMatch(err.message, /s3cret|\n/);
+      return true;
+    });
+  });
+
   test('one NOTIFY per transaction: an enqueue, a complete with two DSNs', async (t) => {
     const used = await backed(t);
     if (used === undefined) return;

@@ -50,7 +50,6 @@ export class PgDb {
     this.pool = new pg.Pool({
       ...this.clientConfig(),
       max: opts.poolSize,
-      connectionTimeoutMillis: 5000,
       idleTimeoutMillis: 10_000,
       // An idle store does not keep the process alive (as the SQLite worker does not).
       allowExitOnIdle: true,
@@ -64,6 +63,10 @@ export class PgDb {
     return {
       connectionString: this.#url,
       application_name: 'dane-mta',
+      // A server that does not answer fails the call instead of hanging it; TCP keepalive
+      // notices a server that vanished without closing (the LISTEN connection idles for long).
+      connectionTimeoutMillis: 5000,
+      keepAlive: true,
       lock_timeout: this.#lockTimeoutMs,
       // A node that stalls inside a transaction loses it instead of blocking the others.
       idle_in_transaction_session_timeout: 60_000,
