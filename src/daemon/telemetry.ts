@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { attemptChannel } from '../delivery/index.ts';
+import { dnsAnswerChannel } from '../dns/resolver/index.ts';
 import type { Metrics } from '../obs/index.ts';
 import { queueEventChannel, type QueueEvent } from './events.ts';
 
@@ -67,6 +68,9 @@ export function subscribeTelemetry(log: Logger, metrics: Metrics): () => void {
     queueEventChannel.subscribe((e) => {
       logEvent(log, e);
       countEvent(metrics, e);
+    }),
+    dnsAnswerChannel.subscribe((a) => {
+      metrics.dnssecAnswers.inc({ status: a.status });
     }),
     attemptChannel.subscribe((a) => {
       if (a.tls !== null || a.dane !== 'none') metrics.daneResults.inc({ result: a.dane });

@@ -29,6 +29,8 @@ export interface ConfigOptions {
   delayWarning?: string;
   lease?: string;
   http?: boolean;
+  /** `ADDR:PORT` of the resolver (default: the lab's address serving every zone). */
+  resolver?: string;
 }
 
 export interface DaemonWorld {
@@ -61,7 +63,7 @@ export async function daemonWorld(net: Internet, opts: ConfigOptions): Promise<D
       `  lease: ${o.lease ?? '10s'}`,
       'dns:',
       '  mode: validate',
-      `  resolvers: ["${dns.resolvers[0] ?? ''}"]`,
+      `  resolvers: ["${o.resolver ?? dns.resolvers[0] ?? ''}"]`,
       '  trust_anchors: [anchor.ds]',
       '  timeout: 1s',
       'delivery:',
