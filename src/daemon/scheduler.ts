@@ -12,18 +12,14 @@
 import type { Config, DestinationPolicy } from '../config/index.ts';
 import { destinationPolicy } from '../config/index.ts';
 import type { DaneResolver } from '../dane/index.ts';
-import {
-  deliverJobs,
-  type DeliveryResult,
-  type DomainJob,
-  type OpenSession,
-  type ResultFacts,
-} from '../delivery/index.ts';
+import { deliverJobs, type DeliveryResult, type OpenSession, type ResultFacts } from '../delivery/index.ts';
 import type { RetrySchedule } from '../policy/index.ts';
 import type { QueueStore, QueuedRecipient } from '../queue/index.ts';
 import { describeError, type Clock, type Random } from '../util/index.ts';
-import { queueEventChannel, type AttemptEvent } from './events.ts';
+import { queueEventChannel } from './events.ts';
+import { LeaseKeeper } from './leases.ts';
 import { Limiter } from './limits.ts';
+import { domainJob, holdBackUpdates, publishOutcome } from './jobs.ts';
 import { applyResult, type QueueJob } from './outcomes.ts';
 import { profileFor, type ProfileBase } from './profile.ts';
 
@@ -59,7 +55,7 @@ export class Scheduler {
   readonly #destinations = new Map<string, Destination>();
   readonly #limiters = new Map<string, Limiter>();
   /** Row ids leased and in memory (queued or running), for lease renewal. */
-  readonly #leased = new Set<number>();
+  readonly #leases = new LeaseKeeper();
   readonly #runs = new Set<Promise<void>>();
   #timer: NodeJS.Timeout | undefined;
   #renewTimer: NodeJS.Timeout | undefined;
@@ -188,7 +184,7 @@ export class Scheduler {
     for (const m of claimed ?? []) {
       const byDomain = new Map<string, QueuedRecipient[]>();
       for (const r of m.recipients) {
-        this.#leased.add(r.rid);
+        this.#leases.add([r.rid]);
         byDomain.set(r.domain, [...(byDomain.get(r.domain) ?? []), r]);
       }
       for (const [domain, recipients] of byDomain)
@@ -269,7 +265,7 @@ export class Scheduler {
       .finally(() => {
         d.limiter.running--;
         queueEventChannel.publish({ event: 'connection', domain: d.key, open: d.limiter.running });
-        for (const j of batch) for (const r of j.recipients) this.#leased.delete(r.rid);
+        for (const j of batch) this.#leases.remove(j.recipients.map((r) => r.rid));
         this.#runs.delete(run);
         this.kick();
       });
@@ -362,47 +358,11 @@ export class Scheduler {
     if (done !== undefined && done.skipped.length > 0) {
       queueEventChannel.publish({ event: 'lease-lost', id: job.message.id, recipients: done.skipped.length });
     }
-    const decided = result.attempts.at(-1);
-    const event: AttemptEvent = {
-      event: 'attempt',
-      id: job.message.id,
-      domain: job.recipients[0]?.domain ?? '',
-      recipients: job.recipients.map((r) => r.address),
-      outcome: result.outcome === 'delivered' || result.outcome === 'bounced' ? result.outcome : 'deferred',
-      enhanced: result.enhanced,
-      reason: result.reason,
-      mx: decided?.mx ?? result.mx ?? '',
-      address: decided?.address ?? result.address,
-      dnssec: decided?.dnssec ?? 'indeterminate',
-      tlsa: decided?.tlsa ?? [],
-      tls: result.tls,
-      dane: decided?.dane ?? 'none',
-      reply: result.reply ?? decided?.reply ?? null,
-      error: decided?.error ?? null,
-      mx_dnssec: result.mx_dnssec,
-      results: applied.recipients.map((r) => ({
-        address: r.address,
-        state: r.state,
-        enhanced: r.enhanced,
-        ...(r.nextAttempt === undefined ? {} : { next_attempt: iso(r.nextAttempt) }),
-        ...(r.expired === true ? { expired: true as const } : {}),
-      })),
-      duration_ms: now - run.started,
-      ...(run.policy.exception === null ? {} : { exception: run.policy.exception }),
-      transcript: result.log,
-    };
-    queueEventChannel.publish(event);
-    for (const dsn of applied.dsns) {
-      queueEventChannel.publish({
-        event: 'dsn',
-        id: dsn.id,
-        of: job.message.id,
-        kind: dsn.kind,
-        recipients: dsn.reported,
-      });
-    }
-    const retries = applied.recipients.flatMap((r) => (r.nextAttempt === undefined ? [] : [r.nextAttempt]));
-    return retries.length === 0 ? undefined : Math.min(...retries);
+    return publishOutcome(job, result, applied, {
+      now,
+      started: run.started,
+      exception: run.policy.exception,
+    });
   }
 
   #schedule(): RetrySchedule {
@@ -444,67 +404,28 @@ export class Scheduler {
       messages: waiting.length,
     });
     if (waiting.length === 0) return;
-    const maxAge = this.#config.queue.max_age;
-    const updates = waiting.flatMap((j) =>
-      j.recipients.map((r) => ({
-        rid: r.rid,
-        state: 'deferred' as const,
-        nextAttempt: Math.min(until, j.message.received + r.heldMs + maxAge),
-        enhanced: r.enhanced ?? '4.4.1',
-        reason: `destination ${d.key} held back after every host failed: ${reason}`,
-        last: r.last,
-        countAttempt: false,
-      })),
-    );
-    for (const u of updates) this.#leased.delete(u.rid);
+    const updates = holdBackUpdates(waiting, {
+      key: d.key,
+      until,
+      reason,
+      maxAgeMs: this.#config.queue.max_age,
+    });
+    this.#leases.remove(updates.map((u) => u.rid));
     await this.#safely('complete', () =>
       this.#o.store.complete(this.#o.owner, { updates }, this.#o.clock.now()),
     );
   }
 
   async #renew(): Promise<void> {
-    if (this.#leased.size === 0) return;
-    const rids = [...this.#leased];
-    const until = this.#o.clock.now() + this.#config.queue.lease;
-    const held = await this.#safely('renew', () => this.#o.store.renew(this.#o.owner, rids, until));
-    if (held === undefined) return;
-    const kept = new Set(held);
+    const o = this.#o;
+    const until = o.clock.now() + this.#config.queue.lease;
+    const lost = await this.#safely('renew', () => this.#leases.renew(o.store, o.owner, until));
+    if (lost === undefined || lost.size === 0) return;
     for (const d of this.#destinations.values()) {
       const before = d.jobs.length;
-      d.jobs = d.jobs.filter((j) => j.recipients.every((r) => kept.has(r.rid)));
+      d.jobs = d.jobs.filter((j) => j.recipients.every((r) => !lost.has(r.rid)));
       if (d.jobs.length < before)
         queueEventChannel.publish({ event: 'lease-lost', id: d.key, recipients: before - d.jobs.length });
     }
   }
-}
-
-/** The delivery job of one message for one destination key. */
-function domainJob(key: string, j: QueueJob, body: Uint8Array): DomainJob {
-  const m = j.message;
-  const literal = key.startsWith('[') ? key.slice(1, -1).replace(/^ipv6:/i, '') : undefined;
-  const rcptDsn = new Map(
-    j.recipients
-      .filter((r) => r.notify !== undefined || r.orcpt !== undefined)
-      .map((r) => [
-        r.address,
-        {
-          ...(r.notify === undefined ? {} : { notify: r.notify }),
-          ...(r.orcpt === undefined ? {} : { orcpt: r.orcpt }),
-        },
-      ]),
-  );
-  const dsn = {
-    ...(m.ret === undefined ? {} : { ret: m.ret }),
-    ...(m.envid === undefined ? {} : { envid: m.envid }),
-  };
-  return {
-    domain: key,
-    from: m.from,
-    recipients: j.recipients.map((r) => r.address),
-    message: body,
-    ...(literal === undefined ? {} : { literal }),
-    ...(Object.keys(dsn).length === 0 ? {} : { dsn }),
-    ...(rcptDsn.size === 0 ? {} : { rcptDsn }),
-    ...(m.smtputf8 ? { smtputf8: true } : {}),
-  };
 }
