@@ -8,14 +8,13 @@
  * again. Fixed delegations (stub and forward zones) take precedence over referrals.
  * Must never: follow a referral sideways or upwards, or use glue from outside the bailiwick.
  */
-import type { Clock, Random } from '../../util/index.ts';
+import { formatServer, type Clock, type Random } from '../../util/index.ts';
 import { makeQuery, Name, RRClass, RRType, typeToString } from '../wire/index.ts';
 import { TtlCache } from './cache.ts';
 import { suffixKeys } from './name-keys.ts';
 import { dsResponseFromReferral, parseReferral, scrubResponse, type NsHost } from './referral.ts';
 import type { Rr } from '../wire/index.ts';
 import {
-  formatServer,
   type DnsExchange,
   type FetchContext,
   type FetchResult,

@@ -11,7 +11,7 @@
  */
 import { Ede, type Proof } from '../dnssec/index.ts';
 import { Name, Rcode, rcodeToString, RRType, type Message, type Rr, type RrsigRdata } from '../wire/index.ts';
-import { unixSeconds, type Clock } from '../../util/index.ts';
+import { isLoopback, unixSeconds, type Clock } from '../../util/index.ts';
 import type { TrustAnchors } from './anchors.ts';
 import { Budget, BudgetExceeded, DEFAULT_LIMITS, type Limits } from './budget.ts';
 import { InFlight, TtlCache } from './cache.ts';
@@ -20,7 +20,7 @@ import { ResolverError } from './errors.ts';
 import { KeyFinder, type WalkFact } from './key-finder.ts';
 import { NsecCache, type SynthesizedDenial } from './nsec-cache.ts';
 import type { RRset } from './rrset.ts';
-import { ForwardingUpstream, isLoopback, SharedUpstream, type Upstream } from './upstream.ts';
+import { ForwardingUpstream, SharedUpstream, type Upstream } from './upstream.ts';
 import { ResponseValidator, weaker, type PartVerdict, type ResponseVerdict } from './validate-response.ts';
 import { DEFAULT_CRYPTO, type DnssecCrypto, type ValidationContext } from './verify-set.ts';
 

@@ -7,7 +7,7 @@
  * dns/transport (tests script it).
  */
 import { makeQuery, RRClass, type Message, type Name } from '../wire/index.ts';
-import type { Random } from '../../util/index.ts';
+import { formatServer, type Random } from '../../util/index.ts';
 import type { Budget } from './budget.ts';
 
 export interface ServerAddress {
@@ -35,16 +35,6 @@ export interface Upstream {
   fetch(name: Name, type: number, ctx: FetchContext): Promise<FetchResult>;
   /** Human label for traces (`validate via 127.0.0.1:53`). */
   readonly description: string;
-}
-
-export function formatServer(s: ServerAddress): string {
-  return s.address.includes(':') ? `[${s.address}]:${s.port}` : `${s.address}:${s.port}`;
-}
-
-/** True for 127.0.0.0/8 and ::1 (also written as ::ffff:127.x.y.z). */
-export function isLoopback(address: string): boolean {
-  const a = address.toLowerCase().replace(/^::ffff:/, '');
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a) || /^(0{0,4}:){2,7}0{0,3}1$/.test(a) || a === '::1';
 }
 
 /**

@@ -9,11 +9,11 @@
  * reuse a query ID across tries; take IDs from anything but the injected Random.
  */
 import { channel } from 'node:diagnostics_channel';
-import { cryptoRandom, type Random } from '../../util/index.ts';
+import { cryptoRandom, formatServer, type Random } from '../../util/index.ts';
 import { makeQuery, Rcode, rcodeToString, type Message, type Question } from '../wire/index.ts';
 import { emptyDropCounts, type DropCounts, type DropReason } from './accept.ts';
 import { TransportError } from './errors.ts';
-import { formatServer, type ServerAddress } from './servers.ts';
+import type { ServerAddress } from './servers.ts';
 import { tcpExchange } from './tcp.ts';
 import { udpExchange, type ExchangeOutcome } from './udp.ts';
 

@@ -33,7 +33,6 @@ export {
   addressFamily,
   DNS_PORT,
   FALLBACK_SERVER,
-  formatServer,
   MAX_RESOLV_CONF_SERVERS,
   normalizeAddress,
   parseResolvConf,

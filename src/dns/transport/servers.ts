@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIPv4, isIPv6, SocketAddress } from 'node:net';
+import { formatServer } from '../../util/index.ts';
 import { TransportError } from './errors.ts';
 
 /** One DNS server. IPv6 addresses are kept without brackets and may carry a zone (`fe80::1%eth0`). */
@@ -68,13 +69,6 @@ export function parseServerSpec(spec: string, opts: { defaultPort?: number } = {
     throw bad(spec, `'${host}' is ${why}`);
   }
   return { address: host, port: portText === undefined ? defaultPort : parsePort(spec, portText) };
-}
-
-/** `192.0.2.1:53` or `[2001:db8::1]:53`. */
-export function formatServer(server: ServerAddress): string {
-  return server.address.includes(':')
-    ? `[${server.address}]:${server.port}`
-    : `${server.address}:${server.port}`;
 }
 
 /**
