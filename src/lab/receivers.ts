@@ -7,14 +7,13 @@
  * Never binds anything but 127.0.0.0/8 or ::1, never writes to stdout/stderr, never lets a client
  * error escape as an exception, and close() never waits for clients.
  */
-import { isIP } from 'node:net';
 import type { Socket } from 'node:net';
 import { TLSSocket, createSecureContext } from 'node:tls';
 import type { SecureContext, SecureVersion } from 'node:tls';
 import type { KeyObject } from 'node:crypto';
 import { SMTPServer } from 'smtp-server';
 import type { SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
-import { MtaError, describeError, systemClock } from '../util/index.ts';
+import { MtaError, describeError, isLoopback, systemClock } from '../util/index.ts';
 import type { Clock } from '../util/index.ts';
 
 /** Machine codes of errors thrown by receivers. */
@@ -207,14 +206,6 @@ function checkOptions(opts: StartReceiverOptions): void {
   if (opts.maxSize !== undefined && (!Number.isInteger(opts.maxSize) || opts.maxSize <= 0)) {
     throw new LabReceiverError('LAB_ERR_RECEIVER_ARGUMENT', 'maxSize must be a positive integer');
   }
-}
-
-/** True for 127.0.0.0/8 and ::1. */
-function isLoopback(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) return address.startsWith('127.');
-  if (family === 6) return /^(0{0,4}:){2,7}0{0,3}1$/.test(address) || address === '::1';
-  return false;
 }
 
 /** Per-receiver bookkeeping: sessions by smtp-server id, messages, open sockets. */
