@@ -144,3 +144,29 @@ test('flush() forgets everything', async () => {
   assert.deepEqual({ answers: r.stats().answers, keys: r.stats().keys }, { answers: 0, keys: 0 });
   assert.equal((await r.lookup('www.example.test.', RRType.A)).fromCache, false);
 });
+
+test('maxTtl bounds the key cache and the iterator delegations as well as the answers', async () => {
+  const world = basicWorld(); // every record, DNSKEY and NS included, has TTL 3600
+  const r = world.resolver('recursive', { maxTtl: 600 });
+  const rootAsked = (): number =>
+    world.asked('www.example.test.', 'A').filter((e) => e.server === world.rootAddress).length;
+  const first = await r.lookup('www.example.test.', RRType.A);
+  assert.equal(first.status, 'secure');
+  assert.equal(first.ttl, 600);
+  const dnskeys = world.asked('example.test.', 'DNSKEY').length;
+  const fromRoot = rootAsked();
+  world.clock.advance(601_000);
+  const again = await r.lookup('www.example.test.', RRType.A);
+  assert.equal(again.fromCache, false);
+  assert.equal(again.status, 'secure');
+  assert.equal(
+    world.asked('example.test.', 'DNSKEY').length,
+    dnskeys + 1,
+    'the DNSKEY fact expired at maxTtl',
+  );
+  assert.equal(
+    rootAsked(),
+    fromRoot + 1,
+    'the delegations expired at maxTtl: iteration restarts at the root',
+  );
+});

@@ -9,8 +9,9 @@
  * Must never: follow a referral sideways or upwards, or use glue from outside the bailiwick.
  */
 import { formatServer, type Clock, type Random } from '../../util/index.ts';
-import { makeQuery, Name, RRClass, RRType, typeToString } from '../wire/index.ts';
+import { DNS_PORT, makeQuery, Name, RRClass, RRType, typeToString } from '../wire/index.ts';
 import { TtlCache } from './cache.ts';
+import { DEFAULT_ITERATOR_CACHE_ENTRIES, DEFAULT_TTL_POLICY } from './defaults.ts';
 import { suffixKeys } from './name-keys.ts';
 import { dsResponseFromReferral, parseReferral, scrubResponse, type NsHost } from './referral.ts';
 import type { Rr } from '../wire/index.ts';
@@ -58,9 +59,6 @@ export interface IteratorOptions {
   stubs?: readonly StubZone[];
 }
 
-/** Longest time a delegation, glue address or referral DS is remembered (seconds). */
-const MAX_HINT_TTL = 86_400;
-
 export class IterativeUpstream implements Upstream {
   readonly #hints: Delegation;
   readonly #net: DnsExchange;
@@ -80,9 +78,9 @@ export class IterativeUpstream implements Upstream {
     };
     this.#net = net;
     this.#random = opts.random;
-    this.#port = opts.port ?? 53;
+    this.#port = opts.port ?? DNS_PORT;
     this.#maxReferrals = opts.maxReferrals;
-    const size = opts.cacheEntries ?? 10_000;
+    const size = opts.cacheEntries ?? DEFAULT_ITERATOR_CACHE_ENTRIES;
     this.#delegations = new TtlCache(opts.clock, size);
     this.#hostAddresses = new TtlCache(opts.clock, size);
     this.#parentDs = new TtlCache(opts.clock, size);
@@ -92,7 +90,7 @@ export class IterativeUpstream implements Upstream {
         { zone: s.zone, servers: [], fixed: [...s.servers], recursive: s.recursive === true },
       ]),
     );
-    this.description = `recursive from ${hints.length} root hint(s)${this.#port === 53 ? '' : ` on port ${this.#port}`}`;
+    this.description = `recursive from ${hints.length} root hint(s)${this.#port === DNS_PORT ? '' : ` on port ${this.#port}`}`;
   }
 
   /** The deepest known delegation at or above `target` (stub zones first at each level). */
@@ -144,7 +142,10 @@ export class IterativeUpstream implements Upstream {
         message: scrubResponse(res.message, deleg.zone),
         server: formatServer(res.server),
       } as const;
-      const next = this.#learn(ok.message, deleg, type === RRType.DS ? name : target);
+      const next = this.#learn(ok.message, deleg, {
+        target: type === RRType.DS ? name : target,
+        maxTtl: (ctx.ttl ?? DEFAULT_TTL_POLICY).maxTtl,
+      });
       if (next === undefined) return ok;
       if (type === RRType.DS && next.zone.equals(name)) {
         // The parent referred us to the child itself: its referral carries the DS answer.
@@ -157,10 +158,14 @@ export class IterativeUpstream implements Upstream {
   }
 
   /** Remember what a referral teaches (delegation, glue, DS); undefined when it is no referral. */
-  #learn(msg: FetchOk['message'], current: Delegation, target: Name): Delegation | undefined {
-    const ref = parseReferral(msg, current.zone, target);
+  #learn(
+    msg: FetchOk['message'],
+    current: Delegation,
+    at: { target: Name; maxTtl: number },
+  ): Delegation | undefined {
+    const ref = parseReferral(msg, current.zone, at.target);
     if (ref === undefined) return undefined;
-    const ttl = Math.min(Math.max(ref.ttl, 1), MAX_HINT_TTL);
+    const ttl = Math.min(Math.max(ref.ttl, 1), at.maxTtl);
     for (const s of ref.servers) {
       if (s.addresses.length > 0) this.#hostAddresses.set(s.name.key(), s.addresses, ttl);
     }
@@ -185,7 +190,7 @@ export class IterativeUpstream implements Upstream {
         resolving.delete(key);
         if (found.length > 0) {
           s.addresses = found;
-          this.#hostAddresses.set(key, found, MAX_HINT_TTL);
+          this.#hostAddresses.set(key, found, (ctx.ttl ?? DEFAULT_TTL_POLICY).maxTtl);
           break;
         }
       }

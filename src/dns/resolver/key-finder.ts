@@ -17,7 +17,7 @@ import {
   type DsRdata,
   type Rr,
 } from '../wire/index.ts';
-import type { TtlCache } from './cache.ts';
+import { InFlight, type TtlCache } from './cache.ts';
 import { classifyResponse } from './classify.ts';
 import { classifyDsDenial } from './denial.ts';
 import { suffixKeys } from './name-keys.ts';
@@ -43,10 +43,12 @@ export interface KeyFinderOptions {
   crypto: DnssecCrypto;
   /** TTL for cached bogus verdicts, seconds (≈60, as Unbound's val-bogus-ttl). */
   bogusTtl: number;
+  /** Upper bound on the TTL of any cached key fact, seconds (the resolver's maxTtl). */
+  maxTtl: number;
   maxKeysPerTag: number;
 }
 
-const MAX_CACHE_TTL = 86_400;
+type Stop = { status: 'stop' };
 
 function noAnchor(name: Name): ZoneKeys {
   return {
@@ -60,7 +62,8 @@ function noAnchor(name: Name): ZoneKeys {
 export class KeyFinder {
   readonly #o: KeyFinderOptions;
   /** Walk steps in progress: concurrent lookups under one zone share its DS and DNSKEY work. */
-  readonly #pending = new Map<string, Promise<unknown>>();
+  readonly #anchorsInFlight = new InFlight<ZoneKeys>();
+  readonly #stepsInFlight = new InFlight<WalkFact | Stop>();
 
   constructor(opts: KeyFinderOptions) {
     this.#o = opts;
@@ -85,7 +88,7 @@ export class KeyFinder {
     if (anchor === undefined) return noAnchor(name);
     if (anchor.negative === true) {
       const reason = `${anchor.zone.toString()} has a negative trust anchor (RFC 7646)`;
-      return { status: 'insecure', zone: anchor.zone, reason, ttl: MAX_CACHE_TTL };
+      return { status: 'insecure', zone: anchor.zone, reason, ttl: this.#o.maxTtl };
     }
     if (signer !== undefined && anchor.zone.labelCount > signer.labelCount) {
       if (opts.nxdomain !== true) {
@@ -113,13 +116,13 @@ export class KeyFinder {
     let cur: ZoneKeys =
       cachedAnchor !== undefined && cachedAnchor.status !== 'nocut'
         ? cachedAnchor
-        : await this.#shared(`anchor|${a.zone.key()}`, () => this.#anchorKeys(a, ctx));
+        : await this.#anchorsInFlight.run(a.zone.key(), () => this.#anchorKeys(a, ctx));
     for (let k = anchor.zone.labelCount + 1; k <= target.labelCount && cur.status === 'secure'; k++) {
       const key = keys[target.labelCount - k] as string;
       const secure = cur;
-      const fact: WalkFact | { status: 'stop' } =
+      const fact: WalkFact | Stop =
         this.#o.cache.get(key) ??
-        (await this.#shared(`step|${key}|${secure.zone.key()}`, () =>
+        (await this.#stepsInFlight.run(`${key}|${secure.zone.key()}`, () =>
           this.#step(secure, target.suffix(k), ctx),
         ));
       if (fact.status === 'nocut') continue;
@@ -129,19 +132,11 @@ export class KeyFinder {
     return cur;
   }
 
-  #shared<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const existing = this.#pending.get(key) as Promise<T> | undefined;
-    if (existing !== undefined) return existing;
-    const p = work().finally(() => this.#pending.delete(key));
-    this.#pending.set(key, p);
-    return p;
-  }
-
   #remember(name: Name, fact: WalkFact): WalkFact {
     if (fact.status === 'bogus') this.#o.cache.set(name.key(), fact, this.#o.bogusTtl);
     else if (fact.status === 'indeterminate') {
       if (fact.transient !== true) this.#o.cache.set(name.key(), fact, this.#o.bogusTtl);
-    } else this.#o.cache.set(name.key(), fact, Math.min(fact.ttl, MAX_CACHE_TTL));
+    } else this.#o.cache.set(name.key(), fact, Math.min(fact.ttl, this.#o.maxTtl));
     return fact;
   }
 
@@ -154,7 +149,7 @@ export class KeyFinder {
     const fact = await this.#fetchKeys(anchor.zone, ctx, {
       ds: anchor.ds,
       dnskeys: anchor.dnskeys,
-      ttl: MAX_CACHE_TTL,
+      ttl: this.#o.maxTtl,
       what: 'trust anchor',
     });
     return this.#remember(anchor.zone, fact) as ZoneKeys;
@@ -165,7 +160,7 @@ export class KeyFinder {
     cur: ZoneKeys & { status: 'secure' },
     cand: Name,
     ctx: ValidationContext,
-  ): Promise<WalkFact | { status: 'stop' }> {
+  ): Promise<WalkFact | Stop> {
     const known = this.#fromKnownProofs(cur, cand, ctx);
     if (known !== undefined) return known.status === 'stop' ? known : this.#remember(cand, known);
     const res = await this.#o.upstream.fetch(cand, RRType.DS, ctx);
@@ -216,7 +211,7 @@ export class KeyFinder {
     authority: RRset[],
     alias: RRset | undefined,
     ctx: ValidationContext,
-  ): WalkFact | { status: 'stop' } {
+  ): WalkFact | Stop {
     const fact = this.#judgeDenial(cur, cand, { kind, authority, alias }, ctx);
     return fact.status === 'stop' ? fact : this.#remember(cand, fact);
   }
@@ -230,7 +225,7 @@ export class KeyFinder {
     cand: Name,
     src: { kind: 'nodata' | 'nxdomain'; authority: readonly RRset[]; alias?: RRset | undefined },
     ctx: ValidationContext,
-  ): WalkFact | { status: 'stop' } {
+  ): WalkFact | Stop {
     const fail = (reason: string, ede: number = Ede.DNSSEC_BOGUS): WalkFact => ({
       status: 'bogus',
       zone: cand,
@@ -273,7 +268,7 @@ export class KeyFinder {
     cur: ZoneKeys & { status: 'secure' },
     cand: Name,
     ctx: ValidationContext,
-  ): WalkFact | { status: 'stop' } | undefined {
+  ): WalkFact | Stop | undefined {
     const known = (ctx.proofs ?? []).filter((s) => s.name.isSubdomainOf(cur.zone));
     if (known.length === 0) return undefined;
     const fact = this.#judgeDenial(cur, cand, { kind: 'nodata', authority: known }, ctx);

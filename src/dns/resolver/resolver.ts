@@ -15,6 +15,14 @@ import { isLoopback, unixSeconds, type Clock } from '../../util/index.ts';
 import type { TrustAnchors } from './anchors.ts';
 import { Budget, BudgetExceeded, DEFAULT_LIMITS, type Limits } from './budget.ts';
 import { InFlight, TtlCache } from './cache.ts';
+import {
+  DEFAULT_BOGUS_TTL,
+  DEFAULT_CACHE_ENTRIES,
+  DEFAULT_MAX_TTL,
+  MIN_NSEC_CACHE_ZONES,
+  NSEC_ZONES_PER_ENTRIES,
+  type TtlPolicy,
+} from './defaults.ts';
 import { classifyResponse, type Classified } from './classify.ts';
 import { ResolverError } from './errors.ts';
 import { KeyFinder, type WalkFact } from './key-finder.ts';
@@ -60,17 +68,15 @@ export interface ResolverOptions {
   clock: Clock;
   limits?: Partial<Limits>;
   cacheEntries?: number;
-  /** Seconds a bogus verdict is cached (default 60). */
+  /** Seconds a bogus verdict is cached (default 60); also the longest an unvalidated referral proof is kept. */
   bogusTtl?: number;
-  /** Upper bound on any cached TTL (default 86400). */
+  /** Upper bound on any cached TTL, answers, keys and delegations alike (default 86400). */
   maxTtl?: number;
   /** Answer from cached NSEC proofs (RFC 8198; default true). */
   aggressiveNsec?: boolean;
   /** Crypto override — for replaying Unbound's test data only; never in product code. */
   crypto?: DnssecCrypto;
 }
-
-const DEFAULT_MAX_TTL = 86_400;
 
 /** The state of one lookup across the responses of its alias chain. */
 interface Chain {
@@ -102,7 +108,7 @@ export class Resolver {
   readonly #o: ResolverOptions;
   readonly #upstream: Upstream;
   readonly #limits: Limits;
-  readonly #maxTtl: number;
+  readonly #ttl: TtlPolicy;
   readonly #answers: TtlCache<Answer>;
   readonly #inflight = new InFlight<Answer>();
   readonly #keys: KeyFinder;
@@ -115,18 +121,18 @@ export class Resolver {
     this.#o = opts;
     this.#upstream = new SharedUpstream(opts.upstream);
     this.#limits = { ...DEFAULT_LIMITS, ...opts.limits };
-    this.#maxTtl = opts.maxTtl ?? DEFAULT_MAX_TTL;
-    const size = opts.cacheEntries ?? 20_000;
+    this.#ttl = { maxTtl: opts.maxTtl ?? DEFAULT_MAX_TTL, bogusTtl: opts.bogusTtl ?? DEFAULT_BOGUS_TTL };
+    const size = opts.cacheEntries ?? DEFAULT_CACHE_ENTRIES;
     this.#answers = new TtlCache(opts.clock, size);
     this.#keyCache = new TtlCache<WalkFact>(opts.clock, size);
-    this.#nsec =
-      opts.aggressiveNsec === false ? undefined : new NsecCache(opts.clock, Math.max(16, size >> 4));
+    const nsecZones = Math.max(MIN_NSEC_CACHE_ZONES, Math.floor(size / NSEC_ZONES_PER_ENTRIES));
+    this.#nsec = opts.aggressiveNsec === false ? undefined : new NsecCache(opts.clock, nsecZones);
     const common = { crypto: opts.crypto ?? DEFAULT_CRYPTO, maxKeysPerTag: this.#limits.maxKeysPerTag };
     this.#keys = new KeyFinder({
       upstream: this.#upstream,
       anchors: opts.anchors,
       cache: this.#keyCache,
-      bogusTtl: opts.bogusTtl ?? 60,
+      ...this.#ttl,
       ...common,
     });
     const nsec = this.#nsec;
@@ -188,6 +194,7 @@ export class Resolver {
       now: unixSeconds(this.#o.clock),
       proofs: [],
       trace: trace ? (l) => lines.push(l) : undefined,
+      ttl: this.#ttl,
     };
     let answer: Answer;
     try {
@@ -196,9 +203,9 @@ export class Resolver {
       if (!(e instanceof BudgetExceeded)) throw e;
       answer = failed(qname, type, { status: 'bogus', reason: e.message, ede: Ede.DNSSEC_BOGUS });
     }
-    const bogusTtl = this.#o.bogusTtl ?? 60;
+    const { bogusTtl, maxTtl } = this.#ttl;
     const ttl = answer.kind === 'failed' ? (answer.status === 'bogus' ? bogusTtl : 0) : answer.ttl;
-    this.#answers.set(key, answer, Math.min(ttl, this.#maxTtl));
+    this.#answers.set(key, answer, Math.min(ttl, maxTtl));
     return trace ? { ...answer, trace: lines } : answer;
   }
 
@@ -206,7 +213,7 @@ export class Resolver {
     const chain: Chain = {
       aliases: [],
       seen: new Set([qname.key()]),
-      verdict: { status: 'secure', ttl: this.#maxTtl },
+      verdict: { status: 'secure', ttl: this.#ttl.maxTtl },
       carried: [],
     };
     let sname = qname;
@@ -314,7 +321,7 @@ export class Resolver {
       ...(v.reason === undefined ? {} : { reason: v.reason }),
       ...(v.ede === undefined ? {} : { ede: v.ede }),
     };
-    const ttl = Math.max(0, Math.min(v.ttl, this.#maxTtl));
+    const ttl = Math.max(0, Math.min(v.ttl, this.#ttl.maxTtl));
     switch (cls.kind) {
       case 'positive':
         return {

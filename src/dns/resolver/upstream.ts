@@ -9,6 +9,8 @@
 import { makeQuery, RRClass, type Message, type Name } from '../wire/index.ts';
 import { formatServer, type Random } from '../../util/index.ts';
 import type { Budget } from './budget.ts';
+import { InFlight } from './cache.ts';
+import type { TtlPolicy } from './defaults.ts';
 
 export interface ServerAddress {
   address: string;
@@ -26,6 +28,8 @@ export interface DnsExchange {
 export interface FetchContext {
   budget: Budget;
   trace?: ((line: string) => void) | undefined;
+  /** The resolver's cache lifetimes, for what an upstream caches itself (delegations, glue). */
+  ttl?: TtlPolicy;
 }
 
 export type FetchResult = { ok: true; message: Message; server: string } | { ok: false; reason: string };
@@ -43,7 +47,7 @@ export interface Upstream {
  */
 export class SharedUpstream implements Upstream {
   readonly #inner: Upstream;
-  readonly #pending = new Map<string, Promise<FetchResult>>();
+  readonly #pending = new InFlight<FetchResult>();
   readonly description: string;
 
   constructor(inner: Upstream) {
@@ -52,12 +56,7 @@ export class SharedUpstream implements Upstream {
   }
 
   fetch(name: Name, type: number, ctx: FetchContext): Promise<FetchResult> {
-    const key = `${name.key()}|${type}`;
-    const existing = this.#pending.get(key);
-    if (existing !== undefined) return existing;
-    const p = this.#inner.fetch(name, type, ctx).finally(() => this.#pending.delete(key));
-    this.#pending.set(key, p);
-    return p;
+    return this.#pending.run(`${name.key()}|${type}`, () => this.#inner.fetch(name, type, ctx));
   }
 }
 

@@ -15,6 +15,7 @@ import type { KeyFinder, ZoneKeys } from './key-finder.ts';
 import { verifiedProofs } from './proofs.ts';
 import type { RRset } from './rrset.ts';
 import { verifySet, type DnssecCrypto, type ValidationContext } from './verify-set.ts';
+import { DEFAULT_NEGATIVE_TTL } from './defaults.ts';
 
 export interface PartVerdict {
   status: Proof;
@@ -37,7 +38,6 @@ export interface ResponseVerdict extends PartVerdict {
 }
 
 const RANK: Record<Proof, number> = { secure: 0, insecure: 1, indeterminate: 2, bogus: 3 };
-const MAX_TTL = 86_400;
 
 /** Combine two verdicts: the weaker status wins; the reason of the weaker one is kept. */
 export function weaker(a: PartVerdict, b: PartVerdict): PartVerdict {
@@ -86,7 +86,7 @@ export class ResponseValidator {
   /** Validate everything `cls` says about (qname, qtype). */
   async validate(cls: Classified, qtype: number, ctx: ValidationContext): Promise<ResponseVerdict> {
     const links: PartVerdict[] = [];
-    let all: PartVerdict = { status: 'secure', ttl: MAX_TTL };
+    let all: PartVerdict = { status: 'secure', ttl: ctx.ttl.maxTtl };
     for (const step of cls.aliases) {
       const v = await this.#alias(step, cls, ctx);
       links.push(v);
@@ -94,7 +94,7 @@ export class ResponseValidator {
       if (v.status === 'bogus') return { ...all, links };
     }
     if (cls.kind === 'positive') {
-      let final: PartVerdict = { status: 'secure', ttl: MAX_TTL };
+      let final: PartVerdict = { status: 'secure', ttl: ctx.ttl.maxTtl };
       for (const set of cls.answers) {
         final = weaker(final, await this.rrset(set, cls, ctx));
         if (final.status === 'bogus') break;
@@ -254,7 +254,7 @@ function describe(set: RRset): string {
 export function negativeTtl(authority: RRset[]): number {
   const soa = authority.find((s) => s.type === RRType.SOA);
   const rr = soa?.rrs[0] as Rr<SoaRdata> | undefined;
-  if (soa === undefined || rr === undefined) return 60;
+  if (soa === undefined || rr === undefined) return DEFAULT_NEGATIVE_TTL;
   return Math.min(soa.ttl, rr.data.minimum);
 }
 

@@ -15,6 +15,7 @@ import {
 } from '../dnssec/index.ts';
 import type { DnskeyRdata, DsRdata, Name, Rr } from '../wire/index.ts';
 import type { Budget } from './budget.ts';
+import type { TtlPolicy } from './defaults.ts';
 import type { RRset } from './rrset.ts';
 
 /**
@@ -42,6 +43,8 @@ export interface ValidationContext {
   trace?: ((line: string) => void) | undefined;
   /** NSEC/NSEC3 RRsets seen in this lookup's responses (unverified; the key walk may use them). */
   proofs?: RRset[];
+  /** The resolver's cache lifetimes (maxTtl, bogusTtl). */
+  ttl: TtlPolicy;
 }
 
 /** Verify an RRset with a secure key set, charging the budget; shared with the response validator. */

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { isIPv4, isIPv6, SocketAddress } from 'node:net';
 import { formatServer } from '../../util/index.ts';
+import { DNS_PORT } from '../wire/index.ts';
 import { TransportError } from './errors.ts';
 
 /** One DNS server. IPv6 addresses are kept without brackets and may carry a zone (`fe80::1%eth0`). */
@@ -15,8 +16,6 @@ export interface ServerAddress {
   address: string;
   port: number;
 }
-
-export const DNS_PORT = 53;
 
 /** resolv.conf(5): "Up to MAXNS (currently 3) name servers may be listed". */
 export const MAX_RESOLV_CONF_SERVERS = 3;
