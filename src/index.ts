@@ -16,11 +16,13 @@ export {
   lookupMx,
   lookupTlsa,
   parseTlsa,
+  SecureTlsa,
   tlsaFromCertificate,
   tlsaFromPublicKey,
   verifyDanePeer,
   type TlsaRecord,
 } from './dane/index.ts';
+export { proven, Proven, requireProof, requireSecure, type Proof } from './dns/dnssec/index.ts';
 export {
   ForwardingUpstream,
   IterativeUpstream,

@@ -5,9 +5,10 @@
  * Each result keeps "proven no records" apart from "lookup failed". Talks to the validating
  * resolver through its `lookup` method only; decides nothing about delivery (that is policy's).
  */
-import type { Proof } from '../dns/dnssec/index.ts';
+import { requireProof, type Proof } from '../dns/dnssec/index.ts';
 import type { Answer } from '../dns/resolver/index.ts';
 import { isType, Name, RRType, type MxRdata, type Rr, type TlsaRdata } from '../dns/wire/index.ts';
+import { SecureTlsa } from './secure-tlsa.ts';
 import type { TlsaRecord } from './types.ts';
 
 /** What dane needs from the resolver. */
@@ -45,7 +46,10 @@ export async function lookupMx(domain: Name, resolver: DaneResolver): Promise<Mx
       // (secure chain) and then the domain as written — never only the expanded name.
       return { kind: 'hosts', hosts: [{ name: domain, preference: 0 }], implicit: true, status: a.status };
     case 'answer': {
-      const mx = a.records.filter((rr): rr is Rr<MxRdata> => isType(rr, RRType.MX));
+      // Any proof but bogus: an insecure MX RRset is for the insecure-MX policy to judge
+      // (RFC 7672 §2.2.1), and its status travels with the hosts.
+      const rrs = requireProof(a.rrset, 'indeterminate');
+      const mx = rrs.filter((rr): rr is Rr<MxRdata> => isType(rr, RRType.MX));
       // RFC 7505 §3: a null MX is the single record `0 .`; a "." target among others is ignored.
       const real = mx.filter((rr) => !rr.data.exchange.isRoot);
       if (real.length === 0) return { kind: 'null-mx', status: a.status };
@@ -114,7 +118,8 @@ export async function lookupHost(host: Name, resolver: DaneResolver): Promise<Ho
   }
   const addresses = good.flatMap((a) =>
     a.kind === 'answer'
-      ? a.records
+      ? // Any proof but bogus: whether the host is secure is decided below from the statuses.
+        requireProof(a.rrset, 'indeterminate')
           .filter((rr) => rr.type === RRType.A || rr.type === RRType.AAAA)
           .map((rr) => (rr.data as { address: string }).address)
       : [],
@@ -150,7 +155,7 @@ export async function lookupHost(host: Name, resolver: DaneResolver): Promise<Ho
 }
 
 export type TlsaLookup =
-  | { kind: 'records'; base: Name; owner: Name; records: TlsaRecord[] }
+  | { kind: 'records'; base: Name; owner: Name; tlsa: SecureTlsa }
   | { kind: 'none'; reason: string }
   | { kind: 'failed'; reason: string; owner: Name };
 
@@ -198,17 +203,22 @@ export async function lookupTlsa(
       continue;
     }
     if (a.kind === 'answer') {
-      const records = a.records
-        .filter((rr): rr is Rr<TlsaRdata> => isType(rr, RRType.TLSA))
-        .map((rr) => ({
-          usage: rr.data.usage,
-          selector: rr.data.selector,
-          matchingType: rr.data.matchingType,
-          data: rr.data.data,
-        }));
-      if (records.length > 0) return { kind: 'records', base, owner, records };
+      const tlsa = SecureTlsa.fromProven(a.rrset.map(tlsaRecords));
+      if (tlsa.size > 0) return { kind: 'records', base, owner, tlsa };
     }
     why = `no TLSA records at ${owner.toString()}`;
   }
   return { kind: 'none', reason: why };
+}
+
+/** The TLSA rdata of an answer's records (anything else in the RRset is ignored). */
+function tlsaRecords(rrs: readonly Rr[]): TlsaRecord[] {
+  return rrs
+    .filter((rr): rr is Rr<TlsaRdata> => isType(rr, RRType.TLSA))
+    .map((rr) => ({
+      usage: rr.data.usage,
+      selector: rr.data.selector,
+      matchingType: rr.data.matchingType,
+      data: rr.data.data,
+    }));
 }

@@ -64,6 +64,7 @@ export {
   Ede,
   isSecure,
   proven,
+  Proven,
   requireProof,
   requireSecure,
   weakest,
@@ -71,7 +72,6 @@ export {
   type DenialProof,
   type EdeCode,
   type Proof,
-  type Proven,
 } from './proof.ts';
 export {
   verifyRrset,

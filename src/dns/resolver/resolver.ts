@@ -9,7 +9,7 @@
  * the AD bit of a resolver on loopback (as Postfix and Maddy do) and refuses any other.
  * Must never: return bogus data as records, or throw for a DNS condition.
  */
-import { Ede, type Proof } from '../dnssec/index.ts';
+import { Ede, Proven, type Proof } from '../dnssec/index.ts';
 import { Name, Rcode, rcodeToString, RRType, type Message, type Rr, type RrsigRdata } from '../wire/index.ts';
 import { isLoopback, unixSeconds, type Clock } from '../../util/index.ts';
 import type { TrustAnchors } from './anchors.ts';
@@ -48,8 +48,11 @@ export interface Answer {
   readonly kind: AnswerKind;
   readonly status: Proof;
   readonly rcode: number;
-  /** The RRset at the final name (only for kind `answer`). */
-  readonly records: readonly Rr[];
+  /**
+   * The RRset at the final name (empty unless kind `answer`), under the answer's proof: read it
+   * with `requireSecure(a.rrset)`, or `requireProof(a.rrset, floor)` where weaker data will do.
+   */
+  readonly rrset: Proven<readonly Rr[]>;
   readonly signatures: readonly Rr<RrsigRdata>[];
   readonly aliases: readonly AliasLink[];
   /** The name after following aliases (the question name when there are none). */
@@ -329,13 +332,25 @@ export class Resolver {
           ...extra,
           kind: 'answer',
           status: v.status,
-          records: cls.answers.flatMap((s) => s.rrs),
+          rrset: new Proven(
+            cls.answers.flatMap((s) => s.rrs),
+            v.status,
+            extra,
+          ),
           signatures: cls.answers.flatMap((s) => s.sigs),
           ttl,
         };
       case 'nodata':
       case 'nxdomain':
-        return { ...base, ...extra, kind: cls.kind, status: v.status, records: [], signatures: [], ttl };
+        return {
+          ...base,
+          ...extra,
+          kind: cls.kind,
+          status: v.status,
+          rrset: new Proven([], v.status, extra),
+          signatures: [],
+          ttl,
+        };
       case 'error': {
         const reason = cls.problem ?? `upstream answered ${rcodeToString(cls.rcode)}`;
         return failed(
@@ -387,7 +402,7 @@ function failed(
     kind: 'failed',
     status: why.status,
     rcode: why.rcode ?? Rcode.SERVFAIL,
-    records: [],
+    rrset: new Proven([], why.status, why),
     signatures: [],
     aliases,
     canonicalName: aliases.at(-1)?.to ?? name,
