@@ -136,7 +136,9 @@ function judgePeer(peer: PeerInfo, input: AttemptInput): PeerVerdict {
     ? undefined
     : `X.509 error: ${describeX509Error(peer.authorizationError ?? 'UNABLE_TO_VERIFY_LEAF_SIGNATURE')}`;
   if (p.auth === 'dane') {
-    const v = verifyDanePeer(peer.chain, p.tlsa ?? [], {
+    if (p.tlsa === undefined)
+      return { ok: false, reason: 'DANE authentication failed: no secure TLSA RRset' };
+    const v = verifyDanePeer(peer.chain, p.tlsa, {
       referenceNames: [...new Set([p.servername, input.mx])],
       now: input.now(),
     });

@@ -175,12 +175,12 @@ async function planHost(ctx: Ctx, domain: Name, host: Name, mxStatus: Proof): Pr
       dane = { kind: 'failed', reason: `TLSA lookup for ${t.owner.toString()} failed: ${t.reason}` };
     else if (t.kind === 'none') dane = { kind: 'none', reason: t.reason };
     else {
-      const cls = classifyTlsa(t.records);
-      tlsaText = t.records.map(formatTlsa);
+      const cls = classifyTlsa(t.tlsa.records);
+      tlsaText = t.tlsa.records.map(formatTlsa);
       dane = {
         kind: 'tlsa',
         base: t.base.toString().replace(/\.$/, ''),
-        records: t.records,
+        tlsa: t.tlsa,
         usable: cls.usable,
       };
     }
