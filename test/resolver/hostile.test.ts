@@ -21,10 +21,12 @@ import {
 } from '../../src/dns/wire/index.ts';
 import { editZone } from '../../src/lab/index.ts';
 import { basicWorld, buildWorld, EXPIRATION, INCEPTION } from './world.ts';
+import { FLOOD_QUESTION, nsec3FloodWorld } from './nsec3-flood.ts';
 
-/** DEFAULT_CRYPTO with a counter of signature verifications. */
-function countingCrypto(): { crypto: DnssecCrypto; calls: () => number } {
+/** DEFAULT_CRYPTO with counters of signature verifications and NSEC3 hashes. */
+function countingCrypto(): { crypto: DnssecCrypto; calls: () => number; hashes: () => number } {
   let n = 0;
+  let h = 0;
   return {
     crypto: {
       ...DEFAULT_CRYPTO,
@@ -32,8 +34,13 @@ function countingCrypto(): { crypto: DnssecCrypto; calls: () => number } {
         n++;
         return DEFAULT_CRYPTO.verify(alg, key, data, sig);
       },
+      nsec3Hash: (name, salt, iterations) => {
+        h++;
+        return DEFAULT_CRYPTO.nsec3Hash(name, salt, iterations);
+      },
     },
     calls: () => n,
+    hashes: () => h,
   };
 }
 
@@ -115,6 +122,28 @@ test('KeyTrap: a lower signature budget ends the lookup as bogus with a reason',
   assert.equal(a.status, 'bogus');
   assert.match(a.reason ?? '', /signature check/);
   assert.ok(calls() <= 2);
+});
+
+test('NSEC3 hash flood (CVE-2023-50868): three parameter sets × 150 iterations and a deep signer cost a bounded number of hashes', async () => {
+  const world = nsec3FloodWorld();
+  const { crypto, hashes } = countingCrypto();
+  const a = await world.resolver('recursive', { crypto }).lookup(FLOOD_QUESTION.name, FLOOD_QUESTION.type);
+  // The junk signer makes the answer bogus whatever happens; what matters is the work done.
+  assert.equal(a.kind, 'failed');
+  assert.equal(a.status, 'bogus');
+  assert.ok(hashes() > 0, 'the proofs hashed through the injected function');
+  assert.ok(hashes() <= DEFAULT_LIMITS.maxNsec3Hashes, `${hashes()} NSEC3 hashes`);
+});
+
+test('NSEC3 hashes are charged to the lookup budget: running out ends the lookup as bogus', async () => {
+  const world = basicWorld({ example: { sign: 'nsec3' } });
+  const { crypto, hashes } = countingCrypto();
+  const a = await world
+    .resolver('recursive', { crypto, limits: { maxNsec3Hashes: 1 } })
+    .lookup('nope.example.test.', RRType.A);
+  assert.equal(a.status, 'bogus');
+  assert.match(a.reason ?? '', /more than 1 NSEC3 hashes/);
+  assert.equal(hashes(), 1);
 });
 
 test('a CNAME loop across two zones ends as a failed lookup', async () => {

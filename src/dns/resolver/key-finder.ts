@@ -19,7 +19,7 @@ import {
 } from '../wire/index.ts';
 import { InFlight, type TtlCache } from './cache.ts';
 import { classifyResponse } from './classify.ts';
-import { classifyDsDenial } from './denial.ts';
+import { classifyDsDenial, denialContext } from './denial.ts';
 import { suffixKeys } from './name-keys.ts';
 import { verifiedProofs } from './proofs.ts';
 import type { TrustAnchor, TrustAnchors } from './anchors.ts';
@@ -117,14 +117,17 @@ export class KeyFinder {
       cachedAnchor !== undefined && cachedAnchor.status !== 'nocut'
         ? cachedAnchor
         : await this.#anchorsInFlight.run(a.zone.key(), () => this.#anchorKeys(a, ctx));
+    let steps = 0;
     for (let k = anchor.zone.labelCount + 1; k <= target.labelCount && cur.status === 'secure'; k++) {
       const key = keys[target.labelCount - k] as string;
       const secure = cur;
-      const fact: WalkFact | Stop =
-        this.#o.cache.get(key) ??
-        (await this.#stepsInFlight.run(`${key}|${secure.zone.key()}`, () =>
+      let fact: WalkFact | Stop | undefined = this.#o.cache.get(key);
+      if (fact === undefined) {
+        ctx.budget.checkWalkStep(++steps);
+        fact = await this.#stepsInFlight.run(`${key}|${secure.zone.key()}`, () =>
           this.#step(secure, target.suffix(k), ctx),
-        ));
+        );
+      }
       if (fact.status === 'nocut') continue;
       if (fact.status === 'stop') return cur;
       cur = fact;
@@ -246,7 +249,7 @@ export class KeyFinder {
     if (verified.sets.length === 0)
       return fail(`no NSEC/NSEC3 proof for the missing DS at ${cand.toString()}`, Ede.NSEC_MISSING);
     const ttl = verified.ttl;
-    const verdict = classifyDsDenial(cand, src.kind, verified.sets, cur.zone, ctx.budget.limits);
+    const verdict = classifyDsDenial(cand, src.kind, verified.sets, cur.zone, denialContext(ctx));
     ctx.trace?.(`; no DS at ${cand.toString()}: ${verdict.outcome} (${verdict.reason})`);
     switch (verdict.outcome) {
       case 'nocut':

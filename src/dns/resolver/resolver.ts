@@ -9,7 +9,7 @@
  * the AD bit of a resolver on loopback (as Postfix and Maddy do) and refuses any other.
  * Must never: return bogus data as records, or throw for a DNS condition.
  */
-import { Ede, Proven, type Proof } from '../dnssec/index.ts';
+import { Ede, Nsec3Hashes, Proven, type Proof } from '../dnssec/index.ts';
 import { Name, Rcode, rcodeToString, RRType, type Message, type Rr, type RrsigRdata } from '../wire/index.ts';
 import { isLoopback, unixSeconds, type Clock } from '../../util/index.ts';
 import type { TrustAnchors } from './anchors.ts';
@@ -192,8 +192,16 @@ export class Resolver {
 
   async #resolveAndCache(qname: Name, type: number, key: string, trace: boolean): Promise<Answer> {
     const lines: string[] = [];
+    const budget = new Budget(this.#limits);
+    const nsec3 = new Nsec3Hashes({
+      compute: (this.#o.crypto ?? DEFAULT_CRYPTO).nsec3Hash,
+      beforeCompute: () => {
+        budget.spendNsec3Hash();
+      },
+    });
     const ctx: ValidationContext = {
-      budget: new Budget(this.#limits),
+      budget,
+      nsec3,
       now: unixSeconds(this.#o.clock),
       proofs: [],
       trace: trace ? (l) => lines.push(l) : undefined,

@@ -10,7 +10,7 @@
 import { Ede, type Proof } from '../dnssec/index.ts';
 import { Name, Rcode, RRType, typeToString, type Rr, type SoaRdata } from '../wire/index.ts';
 import type { AliasStep, Classified } from './classify.ts';
-import { proveNegative, proveWildcardExpansion } from './denial.ts';
+import { denialContext, proveNegative, proveWildcardExpansion } from './denial.ts';
 import type { KeyFinder, ZoneKeys } from './key-finder.ts';
 import { verifiedProofs } from './proofs.ts';
 import type { RRset } from './rrset.ts';
@@ -152,7 +152,7 @@ export class ResponseValidator {
     // RFC 4035 §5.3.4: an expanded wildcard answer needs proof that the name itself does not exist.
     const wildcard = v.wildcard;
     const { sets: _sets, ...proof } = this.#prove(cls.authority, zk, ctx, (sets) =>
-      proveWildcardExpansion(set.name, wildcard, sets, zk.zone, ctx.budget.limits),
+      proveWildcardExpansion(set.name, wildcard, sets, zk.zone, denialContext(ctx)),
     );
     ctx.trace?.(`; ${describe(set)} from wildcard ${wildcard.toString()}: ${proof.status}`);
     return { ...proof, ttl: Math.min(ttl, proof.ttl) };
@@ -181,16 +181,16 @@ export class ResponseValidator {
         Ede.NSEC_MISSING,
       );
     }
-    const limits = ctx.budget.limits;
+    const dc = denialContext(ctx);
     let v = this.#prove(authority, zk, ctx, (sets) =>
-      proveNegative({ name, qtype, kind, proofs: sets, zone: zk.zone, limits }),
+      proveNegative({ name, qtype, kind, proofs: sets, zone: zk.zone, dc }),
     );
     let corrected: 'nodata' | undefined;
     if (kind === 'nxdomain' && v.status === 'bogus') {
       // A server that says NXDOMAIN for an existing name (an empty non-terminal) while its
       // NSEC records prove "no data of this type" has told the authenticated truth of NODATA.
       const alt = this.#prove(authority, zk, ctx, (sets) =>
-        proveNegative({ name, qtype, kind: 'nodata', proofs: sets, zone: zk.zone, limits }),
+        proveNegative({ name, qtype, kind: 'nodata', proofs: sets, zone: zk.zone, dc }),
       );
       if (alt.status === 'secure') {
         v = alt;
