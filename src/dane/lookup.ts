@@ -5,7 +5,7 @@
  * Each result keeps "proven no records" apart from "lookup failed". Talks to the validating
  * resolver through its `lookup` method only; decides nothing about delivery (that is policy's).
  */
-import { requireProof, type Proof } from '../dns/dnssec/index.ts';
+import { InsecureKind, requireProof, type Proof } from '../dns/dnssec/index.ts';
 import type { Answer } from '../dns/resolver/index.ts';
 import { isType, Name, RRType, type MxRdata, type Rr, type TlsaRdata } from '../dns/wire/index.ts';
 import { SecureTlsa } from './secure-tlsa.ts';
@@ -34,8 +34,9 @@ export type MxLookup =
  */
 export async function lookupMx(domain: Name, resolver: DaneResolver): Promise<MxLookup> {
   const a = await resolver.lookup(domain, RRType.MX);
-  if (a.kind === 'failed' || a.status === 'bogus') {
-    return { kind: 'failed', status: a.status, reason: a.reason ?? `MX lookup ${failedWhy(a)}` };
+  if (a.kind === 'failed' || isFailure(a)) {
+    const why = a.insecureKind === undefined ? a.reason : `${failedWhy(a)}: ${a.reason ?? ''}`;
+    return { kind: 'failed', status: a.status, reason: why ?? `MX lookup ${failedWhy(a)}` };
   }
   switch (a.kind) {
     case 'nxdomain':
@@ -87,13 +88,21 @@ function weakest(proofs: Proof[]): Proof {
  * RFC 7672 §2.1.1: bogus answers are DNS lookup failures, whatever kind of answer carries them.
  * The resolver reports them as kind `failed`; this guard keeps a non-conforming resolver (or a
  * future change) from turning a bogus answer into "no records" or usable data.
+ * So is an answer that is insecure only because NSEC3 iterations above the RFC 9276 limit went
+ * unchecked, in the zone or in the chain of trust above it: such a denial proves nothing, and an
+ * on-path attacker can replay one for any name of the zone — as NODATA for an existing TLSA
+ * RRset (plaintext), as a "no DS" for the domain (an unsigned MX of his choice) or as NXDOMAIN
+ * for the MX (a bounce). The DANE decision must not rest on it: the lookup failed (defer).
  */
 function isFailure(a: Answer): boolean {
-  return a.kind === 'failed' || a.status === 'bogus';
+  return a.kind === 'failed' || a.status === 'bogus' || a.insecureKind === InsecureKind.NSEC3_ITERATIONS;
 }
 
 function failedWhy(a: Answer): string {
-  return a.kind === 'failed' ? 'failed' : `answer is ${a.status}`;
+  if (a.kind === 'failed') return 'failed';
+  if (a.insecureKind === InsecureKind.NSEC3_ITERATIONS)
+    return 'is insecure only because of its NSEC3 iterations (RFC 9276): unproven';
+  return `answer is ${a.status}`;
 }
 
 /**
@@ -192,12 +201,10 @@ export async function lookupTlsa(
     // The host is secure, so its TLSA RRset can only be secure or (below an unsigned delegation)
     // insecure; a bogus or indeterminate answer, whatever its kind, is a lookup failure — never
     // "no records", which would let an attacker strip DANE (RFC 7672 §2.1.1, §2.2).
-    if (isFailure(a) || a.status === 'indeterminate')
-      return {
-        kind: 'failed',
-        owner,
-        reason: a.reason ?? `TLSA lookup for ${owner.toString()} ${failedWhy(a)}`,
-      };
+    if (isFailure(a) || a.status === 'indeterminate') {
+      const why = a.insecureKind === undefined ? a.reason : `${failedWhy(a)}: ${a.reason ?? ''}`;
+      return { kind: 'failed', owner, reason: why ?? `TLSA lookup for ${owner.toString()} ${failedWhy(a)}` };
+    }
     if (a.status !== 'secure') {
       why = `TLSA records at ${owner.toString()} are ${a.status}`;
       continue;

@@ -65,6 +65,7 @@ export {
 export {
   atLeast,
   Ede,
+  InsecureKind,
   isSecure,
   proven,
   Proven,

@@ -9,19 +9,19 @@ import { compareBytes, toHex } from '../../util/index.ts';
 import { fromBase32Hex, type Name, type Nsec3Rdata, type Rr } from '../wire/index.ts';
 import { nsec3IteratedSha1 } from './algorithms.ts';
 import { usableDenialRecords, type DenialOptions } from './denial-input.ts';
-import { Ede, type DenialProof } from './proof.ts';
+import { Ede, InsecureKind, type DenialProof } from './proof.ts';
 
 /**
- * RFC 9276 §3.2 thresholds. "Validating resolvers MAY return an insecure response to their
- * clients when processing NSEC3 records with iterations larger than 0" and "MAY also return a
- * SERVFAIL response when processing NSEC3 records with iterations larger than 0". Appendix A
- * found ~100 (insecure) and ~500 (SERVFAIL) interoperable; we default to Unbound's 150 for
- * insecure and 500 for bogus. Iterations above `insecureAbove` → insecure, above `bogusAbove`
- * → bogus, both with EDE 27 (Unsupported NSEC3 Iterations Value).
+ * RFC 9276 §3.2 threshold: "Validating resolvers MAY return an insecure response to their
+ * clients when processing NSEC3 records with iterations larger than 0". We default to Unbound's
+ * and BIND's 150: iterations above `insecureAbove` make the denial insecure — at any count, as
+ * Unbound and BIND treat it (the SERVFAIL RFC 9276 also allows is not used) — with EDE 27
+ * (Unsupported NSEC3 Iterations Value) and `insecureKind: 'nsec3-iterations'`, before any hash
+ * is computed. Such a denial proves nothing either way: callers that must not rest a decision on
+ * an unproven denial (DANE) treat that kind of insecure as a lookup failure.
  */
 export interface Nsec3Limits {
   insecureAbove?: number;
-  bogusAbove?: number;
   /**
    * At most this many NSEC3 parameter sets (hash algorithm, iterations, salt) of one zone are
    * tried per proof; more make the proof bogus (RFC 5155 §8.2 allows that for any mix). Each set
@@ -42,7 +42,6 @@ export interface Nsec3Options extends Nsec3Limits, DenialOptions {
 
 export const DEFAULT_NSEC3_LIMITS: Readonly<Required<Nsec3Limits>> = {
   insecureAbove: 150,
-  bogusAbove: 500,
   maxParamSets: 3,
 };
 
@@ -261,17 +260,15 @@ function closestZone(qname: Name, all: readonly Usable[], ds: boolean): Name | u
 /** One parameter set: its RFC 9276 iteration limits are checked before any hashing. */
 function withinLimits(zone: Name, records: Usable[], limits: Nsec3Options | undefined): ParamSet {
   const iterations = (records[0] as Usable).rr.data.iterations;
-  const bogusAbove = limits?.bogusAbove ?? DEFAULT_NSEC3_LIMITS.bogusAbove;
   const insecureAbove = limits?.insecureAbove ?? DEFAULT_NSEC3_LIMITS.insecureAbove;
-  if (iterations > bogusAbove) {
-    return bogus(
-      `NSEC3 iterations ${iterations} above ${bogusAbove} (RFC 9276)`,
-      Ede.UNSUPPORTED_NSEC3_ITERATIONS,
-    );
-  }
   if (iterations > insecureAbove) {
     const reason = `NSEC3 iterations ${iterations} above ${insecureAbove} (RFC 9276): insecure`;
-    return { status: 'insecure', reason, ede: Ede.UNSUPPORTED_NSEC3_ITERATIONS };
+    return {
+      status: 'insecure',
+      reason,
+      ede: Ede.UNSUPPORTED_NSEC3_ITERATIONS,
+      insecureKind: InsecureKind.NSEC3_ITERATIONS,
+    };
   }
   return new Ctx(zone, records, limits?.hashes);
 }

@@ -87,6 +87,16 @@ export const Ede = {
 export type EdeCode = (typeof Ede)[keyof typeof Ede];
 
 /**
+ * Why a proof is insecure, where the why decides what a caller may do with it.
+ * `nsec3-iterations`: only because NSEC3 iterations were above the limit (RFC 9276 §3.2) — the
+ * zone's keys validate, but its denial was not checked, so it proves neither presence nor
+ * absence. DANE must not rest a decision on it (a replayed high-iteration NSEC3 would strip TLS
+ * or DANE): for MX, address, TLSA and DS purposes it is a lookup failure.
+ */
+export const InsecureKind = { NSEC3_ITERATIONS: 'nsec3-iterations' } as const;
+export type InsecureKind = (typeof InsecureKind)[keyof typeof InsecureKind];
+
+/**
  * How proofs combine along a chain (a CNAME chain, the links of a chain of trust): the result
  * is as weak as its weakest link. Order, strongest first: secure, insecure, indeterminate,
  * bogus — a bogus link makes everything bogus, an indeterminate one (no trust anchor, lookup
@@ -150,4 +160,6 @@ export interface DenialProof {
   zoneCut?: boolean;
   /** True when an NSEC3 Opt-Out span decided the result (RFC 5155 §9.2). */
   optOut?: boolean;
+  /** Set on an insecure result that is insecure only for this reason (see InsecureKind). */
+  insecureKind?: InsecureKind;
 }

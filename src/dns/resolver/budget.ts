@@ -26,10 +26,11 @@ export interface Limits {
   maxKeyWalkSteps: number;
   /** Referrals followed in recursive mode per question. */
   maxReferrals: number;
-  /** NSEC3 iterations above which answers are insecure (RFC 9276 §3.2). */
+  /**
+   * NSEC3 iterations above which denials are insecure (RFC 9276 §3.2), unproven: a DANE lookup
+   * counts such an answer as failed (see InsecureKind).
+   */
   nsec3InsecureIterations: number;
-  /** NSEC3 iterations above which answers are bogus. */
-  nsec3BogusIterations: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -41,7 +42,6 @@ export const DEFAULT_LIMITS: Limits = {
   maxKeyWalkSteps: 24,
   maxReferrals: 24,
   nsec3InsecureIterations: 150,
-  nsec3BogusIterations: 500,
 };
 
 /** Raised (and caught inside the resolver) when a budget is exhausted. */

@@ -20,6 +20,7 @@ import {
   proveWildcardAnswerNsec3,
   usableDenialRecords,
   type DenialProof,
+  type InsecureKind,
   type Nsec3Hashes,
   type Nsec3Options,
 } from '../dnssec/index.ts';
@@ -66,7 +67,6 @@ export function denialContext(ctx: { budget: { limits: Limits }; nsec3: Nsec3Has
 function nsec3Options(dc: DenialContext, sets: readonly RRset[], zone: Name): Nsec3Options {
   return {
     insecureAbove: dc.limits.nsec3InsecureIterations,
-    bogusAbove: dc.limits.nsec3BogusIterations,
     rrsigs: rrsigs(sets, zone),
     hashes: dc.hashes,
   };
@@ -125,7 +125,7 @@ export function proveWildcardExpansion(
 
 export type DsDenial =
   | { outcome: 'nocut'; reason: string }
-  | { outcome: 'insecure'; reason: string }
+  | { outcome: 'insecure'; reason: string; insecureKind?: InsecureKind }
   | { outcome: 'nxdomain'; reason: string }
   | { outcome: 'bogus'; reason: string; ede?: number };
 
@@ -181,7 +181,13 @@ function nsec3DsDenial(cand: Name, proofs: readonly RRset[], zone: Name, dc: Den
   const p = proveNoDsNsec3(cand, nsec3s(proofs), zone, nsec3Options(dc, proofs, zone));
   if (p.status === 'bogus')
     return { outcome: 'bogus', reason: p.reason, ...(p.ede === undefined ? {} : { ede: p.ede }) };
-  if (p.status === 'insecure') return { outcome: 'insecure', reason: p.reason };
+  if (p.status === 'insecure') {
+    return {
+      outcome: 'insecure',
+      reason: p.reason,
+      ...(p.insecureKind === undefined ? {} : { insecureKind: p.insecureKind }),
+    };
+  }
   if (p.zoneCut === true) return insecureCut(cand);
   // Without a match the proof established a closest encloser above `cand`: it does not exist.
   if (p.closestEncloser !== undefined) return { outcome: 'nxdomain', reason: p.reason };

@@ -6,7 +6,7 @@
  * (proven absence of DS, or only unsupported algorithms/digests — RFC 4035 §5.2, RFC 6840 §5.2),
  * or bogus. Results are cached per name; bogus ones briefly.
  */
-import { Ede } from '../dnssec/index.ts';
+import { Ede, type InsecureKind } from '../dnssec/index.ts';
 import {
   DnskeyFlag,
   isType,
@@ -29,7 +29,7 @@ import { DEFAULT_CRYPTO, verifySet, type DnssecCrypto, type ValidationContext } 
 
 export type ZoneKeys =
   | { status: 'secure'; zone: Name; keys: Rr<DnskeyRdata>[]; ttl: number }
-  | { status: 'insecure'; zone: Name; reason: string; ttl: number; ede?: number }
+  | { status: 'insecure'; zone: Name; reason: string; ttl: number; ede?: number; insecureKind?: InsecureKind }
   | { status: 'bogus'; zone: Name; reason: string; ede: number }
   | { status: 'indeterminate'; zone: Name; reason: string; ede?: number; transient?: boolean };
 
@@ -257,7 +257,18 @@ export class KeyFinder {
       case 'nxdomain':
         return { status: 'stop' };
       case 'insecure':
-        return { status: 'insecure', zone: cand, reason: verdict.reason, ttl };
+        // A "no DS" that is insecure only because of its NSEC3 iterations proves nothing: the
+        // chain is cut without proof, and the kind travels with everything below it, so DANE
+        // counts it as a failed lookup rather than an insecure delegation.
+        return {
+          status: 'insecure',
+          zone: cand,
+          reason: verdict.reason,
+          ttl,
+          ...(verdict.insecureKind === undefined
+            ? {}
+            : { insecureKind: verdict.insecureKind, ede: Ede.UNSUPPORTED_NSEC3_ITERATIONS }),
+        };
       case 'bogus':
         return fail(verdict.reason, verdict.ede ?? Ede.DNSSEC_BOGUS);
     }

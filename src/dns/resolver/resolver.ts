@@ -9,7 +9,7 @@
  * the AD bit of a resolver on loopback (as Postfix and Maddy do) and refuses any other.
  * Must never: return bogus data as records, or throw for a DNS condition.
  */
-import { Ede, Nsec3Hashes, Proven, type Proof } from '../dnssec/index.ts';
+import { Ede, Nsec3Hashes, Proven, type InsecureKind, type Proof } from '../dnssec/index.ts';
 import { Name, Rcode, rcodeToString, RRType, type Message, type Rr, type RrsigRdata } from '../wire/index.ts';
 import { isLoopback, unixSeconds, type Clock } from '../../util/index.ts';
 import type { TrustAnchors } from './anchors.ts';
@@ -60,6 +60,12 @@ export interface Answer {
   readonly ttl: number;
   readonly reason?: string;
   readonly ede?: number;
+  /**
+   * Set when the status is `insecure` for this reason only (InsecureKind): `nsec3-iterations` —
+   * a denial, here or in the chain of trust above, went unchecked because of its NSEC3
+   * iterations (RFC 9276). Unbound and BIND answer insecure too; DANE counts it as failed.
+   */
+  readonly insecureKind?: InsecureKind;
   readonly fromCache: boolean;
   readonly trace?: readonly string[];
 }
@@ -331,6 +337,7 @@ export class Resolver {
     const extra = {
       ...(v.reason === undefined ? {} : { reason: v.reason }),
       ...(v.ede === undefined ? {} : { ede: v.ede }),
+      ...(v.status === 'insecure' && v.insecureKind !== undefined ? { insecureKind: v.insecureKind } : {}),
     };
     const ttl = Math.max(0, Math.min(v.ttl, this.#ttl.maxTtl));
     switch (cls.kind) {

@@ -7,7 +7,7 @@
  * the DS RRset belongs to the parent zone, RFC 4035 §5.2). The status of the whole is its
  * weakest part. Must never: return `secure` for data whose signature was not verified.
  */
-import { Ede, type Proof } from '../dnssec/index.ts';
+import { Ede, type InsecureKind, type Proof } from '../dnssec/index.ts';
 import { Name, Rcode, RRType, typeToString, type Rr, type SoaRdata } from '../wire/index.ts';
 import type { AliasStep, Classified } from './classify.ts';
 import { denialContext, proveNegative, proveWildcardExpansion } from './denial.ts';
@@ -25,6 +25,8 @@ export interface PartVerdict {
   ttl: number;
   /** A DS or DNSKEY needed for the chain of trust could not be fetched: the lookup failed. */
   lookupFailed?: boolean;
+  /** Why an insecure verdict is insecure, when that matters (InsecureKind). */
+  insecureKind?: InsecureKind;
 }
 
 export interface ResponseVerdict extends PartVerdict {
@@ -39,11 +41,24 @@ export interface ResponseVerdict extends PartVerdict {
 
 const RANK: Record<Proof, number> = { secure: 0, insecure: 1, indeterminate: 2, bogus: 3 };
 
-/** Combine two verdicts: the weaker status wins; the reason of the weaker one is kept. */
+/**
+ * Combine two verdicts: the weaker status wins; the reason of the weaker one is kept. Of two
+ * insecure parts, an insecure kind of either survives (the whole rests on that part too).
+ */
 export function weaker(a: PartVerdict, b: PartVerdict): PartVerdict {
   const worst = RANK[b.status] > RANK[a.status] ? b : a;
   const failed = a.lookupFailed === true || b.lookupFailed === true;
-  return { ...worst, ttl: Math.min(a.ttl, b.ttl), ...(failed ? { lookupFailed: true } : {}) };
+  const kind =
+    worst.status !== 'insecure'
+      ? undefined
+      : [a, b].find((v) => v.status === 'insecure' && v.insecureKind !== undefined)?.insecureKind;
+  const { insecureKind: _kind, ...rest } = worst;
+  return {
+    ...rest,
+    ttl: Math.min(a.ttl, b.ttl),
+    ...(failed ? { lookupFailed: true } : {}),
+    ...(kind === undefined ? {} : { insecureKind: kind }),
+  };
 }
 
 function bogus(reason: string, ede: number = Ede.DNSSEC_BOGUS): PartVerdict {
@@ -215,7 +230,7 @@ export class ResponseValidator {
     authority: RRset[],
     zk: ZoneKeys & { status: 'secure' },
     ctx: ValidationContext,
-    prove: (sets: RRset[]) => { status: Proof; reason?: string; ede?: number },
+    prove: (sets: RRset[]) => { status: Proof; reason?: string; ede?: number; insecureKind?: InsecureKind },
   ): PartVerdict & { sets?: RRset[] } {
     const verified = verifiedProofs(authority, zk, ctx, this.#opts);
     if (!verified.ok) return bogus(verified.reason, verified.ede);
@@ -226,6 +241,7 @@ export class ResponseValidator {
       ttl: p.status === 'bogus' ? 0 : verified.ttl,
       ...(p.reason === undefined ? {} : { reason: p.reason }),
       ...(p.ede === undefined ? {} : { ede: p.ede }),
+      ...(p.status === 'insecure' && p.insecureKind !== undefined ? { insecureKind: p.insecureKind } : {}),
     };
   }
 }
@@ -243,6 +259,7 @@ function fromKeys(zk: ZoneKeys, ttl: number): PartVerdict {
     ...('reason' in zk ? { reason: zk.reason } : {}),
     ...(zk.status !== 'secure' && zk.ede !== undefined ? { ede: zk.ede } : {}),
     ...(transient ? { lookupFailed: true } : {}),
+    ...(zk.status === 'insecure' && zk.insecureKind !== undefined ? { insecureKind: zk.insecureKind } : {}),
   };
 }
 
