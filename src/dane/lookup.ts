@@ -60,14 +60,22 @@ export async function lookupMx(domain: Name, resolver: DaneResolver): Promise<Mx
   }
 }
 
+/** One address of an MX host, with the status of the RRset it came from. */
+export interface HostAddress {
+  address: string;
+  status: Proof;
+}
+
 export type HostLookup =
   | {
       kind: 'ok';
       name: Name;
       addresses: string[];
+      /** The same addresses, each with the status of its own A or AAAA RRset. */
+      addressStatus: HostAddress[];
       /** RFC 7672 §2.2.2: the host is "secure" — DANE may apply and TLSA may be looked up. */
       secure: boolean;
-      /** Weakest status of the address answers. */
+      /** Weakest status of the RRsets the addresses came from (a denial of the other family is no address). */
       status: Proof;
       /** The CNAME-expanded name, when the host name is an alias. */
       expanded?: Name;
@@ -107,9 +115,11 @@ function failedWhy(a: Answer): string {
 
 /**
  * A/AAAA for an MX host, before any TLSA query. RFC 7672 §2.2.2: the host is secure when its
- * address records are secure, or result from a CNAME chain whose first link is secure. A bogus
- * answer for either family skips the host; a failure of one family alone (SERVFAIL, timeout)
- * leaves the other family's addresses usable.
+ * address records are secure, or result from a CNAME chain whose first link is secure. Each
+ * address is judged by the RRset it came from: a secure A RRset makes the host secure whatever
+ * the AAAA denial says (an insecure NODATA for AAAA holds no address and proves nothing about
+ * the A records), as Postfix does. A bogus answer for either family skips the host; a failure
+ * of one family alone (SERVFAIL, timeout) leaves the other family's addresses usable.
  */
 export async function lookupHost(host: Name, resolver: DaneResolver): Promise<HostLookup> {
   const answers = await Promise.all([resolver.lookup(host, RRType.A), resolver.lookup(host, RRType.AAAA)]);
@@ -125,14 +135,14 @@ export async function lookupHost(host: Name, resolver: DaneResolver): Promise<Ho
       status: first?.status ?? 'indeterminate',
     };
   }
-  const addresses = good.flatMap((a) =>
-    a.kind === 'answer'
-      ? // Any proof but bogus: whether the host is secure is decided below from the statuses.
-        requireProof(a.rrset, 'indeterminate')
-          .filter((rr) => rr.type === RRType.A || rr.type === RRType.AAAA)
-          .map((rr) => (rr.data as { address: string }).address)
-      : [],
+  // The answers that hold addresses; a denial of the other family holds none and is not judged.
+  const families = good
+    .map((answer) => ({ answer, addresses: addressesOf(answer) }))
+    .filter((f) => f.addresses.length > 0);
+  const addressStatus = families.flatMap((f) =>
+    f.addresses.map((address) => ({ address, status: f.answer.status })),
   );
+  const addresses = addressStatus.map((x) => x.address);
   if (addresses.length === 0) {
     const kinds = good.map((a) => a.kind).join('/');
     return {
@@ -144,15 +154,17 @@ export async function lookupHost(host: Name, resolver: DaneResolver): Promise<Ho
       ...(bad.length === 0 ? { noAddress: true as const } : {}),
     };
   }
-  const status = weakest(good.map((a) => a.status));
-  const aliased = good.find((a) => a.aliases.length > 0);
+  const used = families.map((f) => f.answer);
+  const status = weakest(used.map((a) => a.status));
+  const aliased = used.find((a) => a.aliases.length > 0);
   const firstLinkSecure = aliased !== undefined && aliased.aliases[0]?.status === 'secure';
-  const chainSecure = status === 'secure' && good.every((a) => a.aliases.every((l) => l.status === 'secure'));
+  const chainSecure = status === 'secure' && used.every((a) => a.aliases.every((l) => l.status === 'secure'));
   return {
     kind: 'ok',
     name: host,
     addresses,
-    secure: status === 'secure' || firstLinkSecure,
+    addressStatus,
+    secure: used.some((a) => a.status === 'secure') || firstLinkSecure,
     status,
     ...(aliased === undefined ? {} : { expanded: aliased.canonicalName }),
     chainSecure,
@@ -161,6 +173,14 @@ export async function lookupHost(host: Name, resolver: DaneResolver): Promise<Ho
         `${a.type === RRType.A ? 'A' : 'AAAA'} lookup for ${host.toString()} failed: ${a.reason ?? 'unknown'}`,
     ),
   };
+}
+
+/** The A/AAAA addresses of an answer (any proof but bogus: each is judged by its RRset's status). */
+function addressesOf(a: Answer): string[] {
+  if (a.kind !== 'answer') return [];
+  return requireProof(a.rrset, 'indeterminate')
+    .filter((rr) => rr.type === RRType.A || rr.type === RRType.AAAA)
+    .map((rr) => (rr.data as { address: string }).address);
 }
 
 export type TlsaLookup =

@@ -4,12 +4,14 @@
  * iterations (RFC 9276) replayed by an on-path attacker as NODATA for an existing TLSA RRset, as
  * a "no DS" for the destination domain, or as NXDOMAIN for its MX — each must be a failed lookup
  * (defer), never "no records" (plaintext), an insecure MX (the attacker's host) or a bounce.
+ * And each address of an MX host is judged by the RRset it came from (RFC 7672 §2.2.2).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lookupHost, lookupMx, lookupTlsa } from '../../src/dane/index.ts';
 import { isType, Name, Rcode, RRType, type Message, type Rr } from '../../src/dns/wire/index.ts';
 import type { SignedZone } from '../../src/lab/index.ts';
+import { ScriptedResolver, type Script } from '../helpers/scripted-resolver.ts';
 import { basicWorld, buildWorld, type World } from './world.ts';
 
 const TLSA_DATA = 'ab'.repeat(32);
@@ -109,4 +111,80 @@ test('NSEC3 iterations above 150: a replayed NXDOMAIN for the MX is a failed loo
   assert.equal(mx.kind, 'failed', JSON.stringify(mx));
   const a = await r.lookup('example.test.', RRType.MX);
   assert.deepEqual([a.kind, a.status, a.insecureKind], ['nxdomain', 'insecure', 'nsec3-iterations']);
+});
+
+test('an A-only host in a zone with NSEC3 iterations above 150 is secure by its A RRset and gets DANE', async () => {
+  const records = `mx IN A 192.0.2.25\n_25._tcp.mx IN TLSA 3 1 1 ${TLSA_DATA}\n`;
+  const world = basicWorld({ example: { sign: { iterations: 200 }, records } });
+  const r = world.resolver();
+  const host = await lookupHost(MX_HOST, r);
+  assert.ok(host.kind === 'ok', JSON.stringify(host));
+  assert.equal(host.secure, true);
+  assert.deepEqual(host.addressStatus, [{ address: '192.0.2.25', status: 'secure' }]);
+  const t = await lookupTlsa(host, 25, r);
+  assert.ok(t.kind === 'records', JSON.stringify(t));
+  assert.equal(t.tlsa.size, 1);
+});
+
+test('each address is judged by its own RRset: an insecure denial of the other family changes nothing', async () => {
+  const cases: {
+    name: string;
+    aaaa: Script;
+    want: { secure: boolean; status: string; addresses: [string, string][] };
+  }[] = [
+    {
+      // E.g. a trust-ad resolver that sets AD on the A answer but not on the AAAA NODATA.
+      name: 'secure A, insecure AAAA NODATA',
+      aaaa: { kind: 'nodata', status: 'insecure' },
+      want: { secure: true, status: 'secure', addresses: [['192.0.2.1', 'secure']] },
+    },
+    {
+      name: 'secure A, insecure AAAA NXDOMAIN',
+      aaaa: { kind: 'nxdomain', status: 'insecure' },
+      want: { secure: true, status: 'secure', addresses: [['192.0.2.1', 'secure']] },
+    },
+    {
+      name: 'secure A, insecure AAAA records',
+      aaaa: { kind: 'answer', status: 'insecure', records: ['mx.example. 300 IN AAAA 2001:db8::1'] },
+      want: {
+        secure: true,
+        status: 'insecure',
+        addresses: [
+          ['192.0.2.1', 'secure'],
+          ['2001:db8::1', 'insecure'],
+        ],
+      },
+    },
+  ];
+  for (const c of cases) {
+    const r = new ScriptedResolver()
+      .set('mx.example.', 'A', {
+        kind: 'answer',
+        status: 'secure',
+        records: ['mx.example. 300 IN A 192.0.2.1'],
+      })
+      .set('mx.example.', 'AAAA', c.aaaa);
+    const h = await lookupHost(Name.parse('mx.example.'), r);
+    assert.ok(h.kind === 'ok', c.name);
+    assert.deepEqual(
+      {
+        secure: h.secure,
+        status: h.status,
+        addresses: h.addressStatus.map((x) => [x.address, x.status]),
+      },
+      c.want,
+      c.name,
+    );
+  }
+  // An insecure A RRset stays insecure, whatever a secure AAAA denial says.
+  const insecureA = new ScriptedResolver()
+    .set('mx.example.', 'A', {
+      kind: 'answer',
+      status: 'insecure',
+      records: ['mx.example. 300 IN A 192.0.2.1'],
+    })
+    .set('mx.example.', 'AAAA', { kind: 'nodata', status: 'secure' });
+  const h = await lookupHost(Name.parse('mx.example.'), insecureA);
+  assert.ok(h.kind === 'ok');
+  assert.deepEqual([h.secure, h.status], [false, 'insecure']);
 });
