@@ -11,17 +11,21 @@
 import { formatServer, type Clock, type Random } from '../../util/index.ts';
 import { DNS_PORT, makeQuery, Name, RRClass, RRType, typeToString } from '../wire/index.ts';
 import { TtlCache } from './cache.ts';
-import { DEFAULT_ITERATOR_CACHE_ENTRIES, DEFAULT_TTL_POLICY } from './defaults.ts';
+import { DEFAULT_ITERATOR_CACHE_ENTRIES, DEFAULT_TTL_POLICY, type TtlPolicy } from './defaults.ts';
 import { suffixKeys } from './name-keys.ts';
 import { dsResponseFromReferral, parseReferral, scrubResponse, type NsHost } from './referral.ts';
 import type { Rr } from '../wire/index.ts';
 import {
+  serversToAsk,
   type DnsExchange,
   type FetchContext,
   type FetchResult,
   type ServerAddress,
   type Upstream,
 } from './upstream.ts';
+
+/** The `server` of a DS answer made from what a referral carried (no server was asked). */
+const REFERRAL = 'referral';
 
 export interface RootHint {
   name: Name;
@@ -105,12 +109,17 @@ export class IterativeUpstream implements Upstream {
     return this.#hints;
   }
 
+  /** The validator found the DS a referral carried bogus: ask the parent's servers next time. */
+  forget(name: Name, type: number): void {
+    if (type === RRType.DS) this.#parentDs.delete(name.key());
+  }
+
   async fetch(name: Name, type: number, ctx: FetchContext): Promise<FetchResult> {
-    if (type === RRType.DS && !name.isRoot) {
+    if (type === RRType.DS && !name.isRoot && ctx.avoid?.has(REFERRAL) !== true) {
       const known = this.#parentDs.get(name.key());
       if (known !== undefined) {
         ctx.trace?.(`; DS ${name.toString()} from the parent's referral`);
-        return { ok: true, message: dsResponseFromReferral(name, known), server: 'referral' };
+        return { ok: true, message: dsResponseFromReferral(name, known), server: REFERRAL };
       }
     }
     return this.#iterate(name, type, ctx, new Set());
@@ -122,9 +131,13 @@ export class IterativeUpstream implements Upstream {
     const limit = this.#maxReferrals ?? ctx.budget.limits.maxReferrals;
     let deleg = this.#closest(target);
     for (let referrals = 0; referrals <= limit; referrals++) {
-      const servers = await this.#addresses(deleg, ctx, resolving);
-      if (servers.length === 0)
+      const all = await this.#addresses(deleg, ctx, resolving);
+      if (all.length === 0)
         return { ok: false, reason: `no usable address for the servers of ${deleg.zone.toString()}` };
+      // Servers whose answer to this question was bogus are not asked again (retry.ts).
+      const servers = serversToAsk(all, ctx.avoid);
+      if (servers.length === 0)
+        return { ok: false, reason: `no other server of ${deleg.zone.toString()} to ask` };
       ctx.budget.spendQuery();
       const query = makeQuery(
         { name, type, class: RRClass.IN },
@@ -144,7 +157,7 @@ export class IterativeUpstream implements Upstream {
       } as const;
       const next = this.#learn(ok.message, deleg, {
         target: type === RRType.DS ? name : target,
-        maxTtl: (ctx.ttl ?? DEFAULT_TTL_POLICY).maxTtl,
+        ttl: ctx.ttl ?? DEFAULT_TTL_POLICY,
       });
       if (next === undefined) return ok;
       if (type === RRType.DS && next.zone.equals(name)) {
@@ -161,15 +174,20 @@ export class IterativeUpstream implements Upstream {
   #learn(
     msg: FetchOk['message'],
     current: Delegation,
-    at: { target: Name; maxTtl: number },
+    at: { target: Name; ttl: TtlPolicy },
   ): Delegation | undefined {
     const ref = parseReferral(msg, current.zone, at.target);
     if (ref === undefined) return undefined;
-    const ttl = Math.min(Math.max(ref.ttl, 1), at.maxTtl);
+    const ttl = Math.min(Math.max(ref.ttl, 1), at.ttl.maxTtl);
     for (const s of ref.servers) {
       if (s.addresses.length > 0) this.#hostAddresses.set(s.name.key(), s.addresses, ttl);
     }
-    if (ref.parentDs.length > 0) this.#parentDs.set(ref.zone.key(), ref.parentDs, ttl);
+    // The DS RRset or no-DS proof of a referral is unvalidated, and its NS TTL is whatever the
+    // sender chose: it answers DS questions for no longer than a bogus verdict lives, so one
+    // modified referral cannot outlast the bogus cache and be fetched again and again. Once
+    // validated, the key walk keeps the DS fact itself for its validated TTL.
+    if (ref.parentDs.length > 0)
+      this.#parentDs.set(ref.zone.key(), ref.parentDs, Math.min(ttl, at.ttl.bogusTtl));
     const deleg: Delegation = { zone: ref.zone, servers: ref.servers };
     this.#delegations.set(ref.zone.key(), deleg, ttl);
     return deleg;

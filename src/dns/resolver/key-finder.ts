@@ -15,10 +15,12 @@ import {
   RRType,
   type DnskeyRdata,
   type DsRdata,
+  type Message,
   type Rr,
 } from '../wire/index.ts';
 import { InFlight, type TtlCache } from './cache.ts';
 import { classifyResponse } from './classify.ts';
+import { fetchJudged } from './retry.ts';
 import { classifyDsDenial, denialContext } from './denial.ts';
 import { suffixKeys } from './name-keys.ts';
 import { verifiedProofs } from './proofs.ts';
@@ -49,6 +51,11 @@ export interface KeyFinderOptions {
 }
 
 type Stop = { status: 'stop' };
+
+/** A DS or DNSKEY question that got no usable answer: the lookup failed (not cached). */
+function unusable(reason: string, zone: Name): ZoneKeys {
+  return { status: 'indeterminate', zone, reason, ede: Ede.NETWORK_ERROR, transient: true };
+}
 
 function noAnchor(name: Name): ZoneKeys {
   return {
@@ -166,57 +173,50 @@ export class KeyFinder {
   ): Promise<WalkFact | Stop> {
     const known = this.#fromKnownProofs(cur, cand, ctx);
     if (known !== undefined) return known.status === 'stop' ? known : this.#remember(cand, known);
-    const res = await this.#o.upstream.fetch(cand, RRType.DS, ctx);
-    const unusable = (why: string): WalkFact => ({
-      status: 'indeterminate',
-      zone: cand,
-      reason: `DS lookup for ${cand.toString()} failed: ${why}`,
-      ede: Ede.NETWORK_ERROR,
-      transient: true,
-    });
-    if (!res.ok) return unusable(res.reason);
-    const cls = classifyResponse(res.message, cand, RRType.DS);
+    const fact = await fetchJudged(
+      (avoid) => this.#o.upstream.fetch(cand, RRType.DS, { ...ctx, avoid }),
+      (res) => this.#judgeDs(cur, cand, res.message, ctx),
+      {
+        isBogus: (f) => f.status === 'bogus',
+        failed: (why) => unusable(`DS lookup for ${cand.toString()} failed: ${why}`, cand),
+        onRetry: (server) => {
+          // The DS (or no-DS proof) a referral carried may be what was bogus: forget it.
+          this.#o.upstream.forget?.(cand, RRType.DS);
+          ctx.trace?.(`; bogus DS answer for ${cand.toString()} from ${server}: asking another server`);
+        },
+      },
+    );
+    return fact.status === 'stop' ? fact : this.#remember(cand, fact);
+  }
+
+  /** What one response to the DS query for `cand` says (nothing cached here). */
+  async #judgeDs(
+    cur: ZoneKeys & { status: 'secure' },
+    cand: Name,
+    msg: Message,
+    ctx: ValidationContext,
+  ): Promise<WalkFact | Stop> {
+    const cls = classifyResponse(msg, cand, RRType.DS);
     if (cls.aliases.length > 0 && cls.kind !== 'error') {
-      return this.#denial(cur, cand, 'nodata', cls.authority, cls.aliases[0]?.rrset, ctx);
+      const alias = cls.aliases[0]?.rrset;
+      return this.#judgeDenial(cur, cand, { kind: 'nodata', authority: cls.authority, alias }, ctx);
     }
     if (cls.kind === 'positive') {
       const dsSet = cls.answers[0] as RRset;
       const v = this.#verify(dsSet, cur, ctx);
-      if (!v.ok) {
-        return this.#remember(cand, {
-          status: 'bogus',
-          zone: cand,
-          reason: `DS ${cand.toString()}: ${v.reason}`,
-          ede: v.ede,
-        });
-      }
+      if (!v.ok)
+        return { status: 'bogus', zone: cand, reason: `DS ${cand.toString()}: ${v.reason}`, ede: v.ede };
       ctx.trace?.(`; DS ${cand.toString()} secure (signed by ${cur.zone.toString()})`);
       const ds = dsSet.rrs.filter((rr): rr is Rr<DsRdata> => isType(rr, RRType.DS)).map((rr) => rr.data);
-      const fact = await this.#fetchKeys(cand, ctx, {
-        ds,
-        dnskeys: [],
-        ttl: Math.min(dsSet.ttl, v.ttl),
-        what: 'DS',
-      });
-      return this.#remember(cand, fact);
+      return this.#fetchKeys(cand, ctx, { ds, dnskeys: [], ttl: Math.min(dsSet.ttl, v.ttl), what: 'DS' });
     }
     if (cls.kind === 'nodata' || cls.kind === 'nxdomain') {
-      return this.#denial(cur, cand, cls.kind, cls.authority, undefined, ctx);
+      return this.#judgeDenial(cur, cand, { kind: cls.kind, authority: cls.authority }, ctx);
     }
-    return unusable(`unusable response (${rcodeToString(cls.rcode)}, ${cls.kind})`);
-  }
-
-  /** A DS query answered negatively (or with an alias): what does the proof say about the cut? */
-  #denial(
-    cur: ZoneKeys & { status: 'secure' },
-    cand: Name,
-    kind: 'nodata' | 'nxdomain',
-    authority: RRset[],
-    alias: RRset | undefined,
-    ctx: ValidationContext,
-  ): WalkFact | Stop {
-    const fact = this.#judgeDenial(cur, cand, { kind, authority, alias }, ctx);
-    return fact.status === 'stop' ? fact : this.#remember(cand, fact);
+    return unusable(
+      `DS lookup for ${cand.toString()} failed: unusable response (${rcodeToString(cls.rcode)}, ${cls.kind})`,
+      cand,
+    );
   }
 
   /**
@@ -306,17 +306,29 @@ export class KeyFinder {
       ctx.trace?.(`; ${reason}: insecure (RFC 4035 §5.2)`);
       return { status: 'insecure', zone, reason, ttl: src.ttl, ede };
     }
-    const res = await this.#o.upstream.fetch(zone, RRType.DNSKEY, ctx);
-    if (!res.ok) {
-      return {
-        status: 'indeterminate',
-        zone,
-        reason: `DNSKEY lookup for ${zone.toString()} failed: ${res.reason}`,
-        ede: Ede.NETWORK_ERROR,
-        transient: true,
-      };
-    }
-    const cls = classifyResponse(res.message, zone, RRType.DNSKEY);
+    const entryOf = { ds: usableDs, anchors: usableKeys };
+    return fetchJudged(
+      (avoid) => this.#o.upstream.fetch(zone, RRType.DNSKEY, { ...ctx, avoid }),
+      (res) => Promise.resolve(this.#judgeDnskey(zone, res.message, ctx, { ...src, ...entryOf })),
+      {
+        isBogus: (f) => f.status === 'bogus',
+        failed: (why) => unusable(`DNSKEY lookup for ${zone.toString()} failed: ${why}`, zone),
+        onRetry: (server) => {
+          ctx.trace?.(`; bogus DNSKEY answer for ${zone.toString()} from ${server}: asking another server`);
+        },
+      },
+    );
+  }
+
+  /** What one response to the DNSKEY query for `zone` says, given the DS or anchor keys. */
+  #judgeDnskey(
+    zone: Name,
+    msg: Message,
+    ctx: ValidationContext,
+    src: { ds: DsRdata[]; anchors: DnskeyRdata[]; ttl: number; what: string },
+  ): ZoneKeys {
+    const crypto = this.#o.crypto;
+    const cls = classifyResponse(msg, zone, RRType.DNSKEY);
     const set = cls.kind === 'positive' && cls.aliases.length === 0 ? cls.answers[0] : undefined;
     if (set === undefined) {
       return {
@@ -327,7 +339,7 @@ export class KeyFinder {
       };
     }
     const keys = set.rrs.filter((rr): rr is Rr<DnskeyRdata> => isType(rr, RRType.DNSKEY));
-    const entry = keys.filter((k) => isEntryKey(k, zone, { ds: usableDs, anchors: usableKeys, crypto }));
+    const entry = keys.filter((k) => isEntryKey(k, zone, { ds: src.ds, anchors: src.anchors, crypto }));
     if (entry.length === 0) {
       return {
         status: 'bogus',

@@ -25,6 +25,7 @@ import {
 } from './defaults.ts';
 import { classifyResponse, type Classified } from './classify.ts';
 import { ResolverError } from './errors.ts';
+import { fetchJudged } from './retry.ts';
 import { KeyFinder, type WalkFact } from './key-finder.ts';
 import { NsecCache, type SynthesizedDenial } from './nsec-cache.ts';
 import type { RRset } from './rrset.ts';
@@ -85,6 +86,13 @@ export interface ResolverOptions {
   aggressiveNsec?: boolean;
   /** Crypto override — for replaying Unbound's test data only; never in product code. */
   crypto?: DnssecCrypto;
+}
+
+/** One response, classified and judged. */
+interface Judged {
+  cls: Classified;
+  /** Its NSEC/NSEC3 RRsets, for the later responses of the alias chain. */
+  proofSets: RRset[];
 }
 
 /** The state of one lookup across the responses of its alias chain. */
@@ -240,15 +248,12 @@ export class Resolver {
         const v = weaker(chain.verdict, { status: 'secure', ttl: synth.ttl });
         return this.#finish(qname, type, negativeFromCache(sname, synth.kind), v, chain.aliases);
       }
-      const res = await this.#upstream.fetch(sname, type, ctx);
-      if (!res.ok) {
-        const why = { status: 'indeterminate', reason: res.reason, ede: Ede.NETWORK_ERROR } as const;
+      const step = await this.#ask(sname, type, chain, ctx);
+      if (!step.ok) {
+        const why = { status: 'indeterminate', reason: step.reason, ede: Ede.NETWORK_ERROR } as const;
         return failed(qname, type, why, chain.aliases);
       }
-      ctx.trace?.(
-        `; response for ${sname.toString()} from ${res.server} (rcode ${rcodeToString(res.message.rcode)}${res.message.flags.ad ? ', AD' : ''})`,
-      );
-      const { cls, proofSets } = await this.#judge(res.message, sname, type, chain, ctx);
+      const { cls, proofSets } = step;
       const stop = this.#stopEarly(qname, type, chain.verdict, chain.aliases);
       if (stop !== undefined) return stop;
       for (let i = 0; i < cls.aliases.length; i++) ctx.budget.spendAlias();
@@ -279,6 +284,37 @@ export class Resolver {
     return synth;
   }
 
+  /**
+   * Ask for (sname, type) and judge the response; when the response itself is bogus (not the
+   * keys above it, which the key walk already asked again), ask the other servers (retry.ts).
+   * Each try starts from the chain as it was before the question.
+   */
+  async #ask(
+    sname: Name,
+    type: number,
+    chain: Chain,
+    ctx: ValidationContext,
+  ): Promise<({ ok: true } & Judged) | { ok: false; reason: string }> {
+    const before = { verdict: chain.verdict, aliases: chain.aliases.length, proofs: ctx.proofs?.length ?? 0 };
+    return fetchJudged<({ ok: true } & Judged) | { ok: false; reason: string }>(
+      (avoid) => this.#upstream.fetch(sname, type, { ...ctx, avoid }),
+      async (res) => {
+        chain.verdict = before.verdict;
+        chain.aliases.length = before.aliases;
+        ctx.proofs?.splice(before.proofs);
+        ctx.trace?.(
+          `; response for ${sname.toString()} from ${res.server} (rcode ${rcodeToString(res.message.rcode)}${res.message.flags.ad ? ', AD' : ''})`,
+        );
+        return { ok: true, ...(await this.#judge(res.message, sname, type, chain, ctx)) };
+      },
+      {
+        isBogus: () => chain.verdict.status === 'bogus' && chain.verdict.keysBogus !== true,
+        failed: (reason) => ({ ok: false, reason }),
+        onRetry: (server) => ctx.trace?.(`; bogus answer from ${server}: asking another server`),
+      },
+    );
+  }
+
   /** Classify and prove (or, in mode trust-ad, believe) one response; fold it into the chain. */
   async #judge(
     msg: Message,
@@ -286,7 +322,7 @@ export class Resolver {
     type: number,
     chain: Chain,
     ctx: ValidationContext,
-  ): Promise<{ cls: Classified; proofSets: RRset[] }> {
+  ): Promise<Judged> {
     let cls = classifyResponse(msg, sname, type, { referrals: this.#o.mode === 'recursive' });
     const proofSets = cls.authority.filter((s) => s.type === RRType.NSEC || s.type === RRType.NSEC3);
     ctx.proofs?.push(...proofSets);

@@ -27,6 +27,12 @@ export interface PartVerdict {
   lookupFailed?: boolean;
   /** Why an insecure verdict is insecure, when that matters (InsecureKind). */
   insecureKind?: InsecureKind;
+  /**
+   * The verdict is bogus because the keys of the signer are (a cached or just-found bogus chain
+   * of trust), not because of this response's own data: asking another server for the same
+   * question would not help.
+   */
+  keysBogus?: boolean;
 }
 
 export interface ResponseVerdict extends PartVerdict {
@@ -260,6 +266,7 @@ function fromKeys(zk: ZoneKeys, ttl: number): PartVerdict {
     ...(zk.status !== 'secure' && zk.ede !== undefined ? { ede: zk.ede } : {}),
     ...(transient ? { lookupFailed: true } : {}),
     ...(zk.status === 'insecure' && zk.insecureKind !== undefined ? { insecureKind: zk.insecureKind } : {}),
+    ...(zk.status === 'bogus' ? { keysBogus: true } : {}),
   };
 }
 
