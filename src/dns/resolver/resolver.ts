@@ -324,7 +324,7 @@ export class Resolver {
     ctx: ValidationContext,
   ): Promise<Judged> {
     let cls = classifyResponse(msg, sname, type, { referrals: this.#o.mode === 'recursive' });
-    const proofSets = cls.authority.filter((s) => s.type === RRType.NSEC || s.type === RRType.NSEC3);
+    let proofSets = cls.authority.filter((s) => s.type === RRType.NSEC || s.type === RRType.NSEC3);
     ctx.proofs?.push(...proofSets);
     if (chain.carried.length > 0 && (cls.kind === 'nodata' || cls.kind === 'nxdomain'))
       cls = { ...cls, authority: [...cls.authority, ...chain.carried] };
@@ -335,6 +335,16 @@ export class Resolver {
     } else {
       v = await this.#validator.validate(cls, type, ctx);
       if (v.correctedKind === 'nodata') cls = { ...cls, kind: 'nodata', rcode: Rcode.NOERROR };
+      if (unprovenAliasTarget(cls, v)) {
+        // The aliases validate but the authority section does not prove the target's NODATA /
+        // NXDOMAIN (a server that sends the chain without the target's proof): that is no
+        // forged evidence, only missing evidence — ask for the target itself, as for a chain
+        // that leaves the server's data. Its unproven records are not carried along.
+        ctx.trace?.(`; no proof for ${cls.finalName.toString()} in the alias answer: asking for it`);
+        cls = { ...cls, kind: 'incomplete' };
+        v = { ...v.links.reduce(weaker, { status: 'secure', ttl: this.#ttl.maxTtl }), links: v.links };
+        proofSets = [];
+      }
     }
     cls.aliases.forEach((a, i) => {
       chain.aliases.push({ kind: a.kind, from: a.from, to: a.to, status: v.links[i]?.status ?? v.status });
@@ -422,6 +432,16 @@ export class Resolver {
       }
     }
   }
+}
+
+/** An alias answer whose links are not bogus but whose target's denial is. */
+function unprovenAliasTarget(cls: Classified, v: ResponseVerdict): boolean {
+  return (
+    cls.aliases.length > 0 &&
+    (cls.kind === 'nodata' || cls.kind === 'nxdomain') &&
+    v.status === 'bogus' &&
+    v.links.every((l) => l.status !== 'bogus')
+  );
 }
 
 function negativeFromCache(name: Name, kind: 'nxdomain' | 'nodata'): Classified {

@@ -134,7 +134,14 @@ export class ResponseValidator {
   }
 
   async #alias(step: AliasStep, cls: Classified, ctx: ValidationContext): Promise<PartVerdict> {
-    const v = await this.rrset(step.rrset, cls, ctx);
+    let v = await this.rrset(step.rrset, cls, ctx);
+    if (v.status === 'secure' && step.contradictingCname !== undefined) {
+      // RFC 6672 §3.3: the synthesized CNAME must carry the DNAME substitution. A secure DNAME
+      // beside a CNAME that points elsewhere is forged evidence, not something to repair.
+      v = bogus(
+        `the CNAME synthesized from the DNAME ${step.rrset.name.toString()} points to ${step.contradictingCname.toString()}, not ${step.to.toString()}`,
+      );
+    }
     ctx.trace?.(`; ${step.kind.toUpperCase()} ${step.from.toString()} -> ${step.to.toString()}: ${v.status}`);
     return v;
   }
@@ -202,6 +209,8 @@ export class ResponseValidator {
         Ede.NSEC_MISSING,
       );
     }
+    const soa = this.#soa(authority, zk, ctx);
+    if (soa !== undefined) return soa;
     const dc = denialContext(ctx);
     let v = this.#prove(authority, zk, ctx, (sets) =>
       proveNegative({ name, qtype, kind, proofs: sets, zone: zk.zone, dc }),
@@ -229,6 +238,24 @@ export class ResponseValidator {
       ttl: Math.min(v.ttl, negTtl),
       ...(corrected === undefined ? {} : { correctedKind: corrected }),
     };
+  }
+
+  /**
+   * The zone's SOA RRset in a negative answer must verify like the proof beside it: a NODATA or
+   * NXDOMAIN is the zone's signed statement, and a forged or broken part makes it bogus (as
+   * Unbound validates every RRset of the authority section). RFC 4035 §3.1.3: the SOA is
+   * included "along with" its RRSIGs. An absent SOA is left to the proof (RFC 2308 servers send
+   * one; the negative TTL then defaults). Undefined when there is nothing wrong.
+   */
+  #soa(
+    authority: RRset[],
+    zk: ZoneKeys & { status: 'secure' },
+    ctx: ValidationContext,
+  ): PartVerdict | undefined {
+    const set = authority.find((s) => s.type === RRType.SOA && s.name.equals(zk.zone));
+    if (set === undefined) return undefined;
+    const v = verifySet(set, zk, ctx, this.#opts);
+    return v.ok ? undefined : bogus(`${describe(set)}: ${v.reason}`, v.ede);
   }
 
   /** Verify the NSEC/NSEC3 RRsets of the authority section with `zk`, then run `prove` on them. */
