@@ -225,7 +225,8 @@ export class IterativeUpstream implements Upstream {
 
   async #lookupAddress(host: Name, ctx: FetchContext, resolving: Set<string>): Promise<string[]> {
     for (const type of [RRType.A, RRType.AAAA]) {
-      const res = await this.#iterate(host, type, ctx, resolving);
+      // The servers to avoid are those of the question being retried, not of this side lookup.
+      const res = await this.#iterate(host, type, { ...ctx, avoid: undefined }, resolving);
       if (!res.ok) continue;
       const addrs = res.message.answers
         .filter((rr) => rr.type === type && rr.name.equals(host))
