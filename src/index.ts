@@ -44,7 +44,6 @@ export {
 export type { DsnRequest } from './smtp/protocol/index.ts';
 
 // The validating resolver's answers.
-export type { Proof } from './dns/dnssec/index.ts';
 export type { AliasLink, Answer, AnswerKind, Resolver, ResolverMode } from './dns/resolver/index.ts';
 
 // DANE primitives: TLSA records from certificates and keys, usability, peer verification.
@@ -53,12 +52,14 @@ export {
   describeTlsaParams,
   formatTlsa,
   parseTlsa,
+  SecureTlsa,
   tlsaFromCertificate,
   tlsaFromPublicKey,
   verifyDanePeer,
   type DaneVerdict,
   type TlsaRecord,
 } from './dane/index.ts';
+export { proven, Proven, requireProof, requireSecure, type Proof } from './dns/dnssec/index.ts';
 
 // Observability: the channel names and their typed channels.
 export {

@@ -169,7 +169,11 @@ export async function publicationFindings(
       }),
     );
   } else if (tlsa.kind === 'records') {
-    out.push(...(tlsa.secure ? recordFindings(host, tlsa, want) : await insecureRecords(p, tlsa.owner, ctx)));
+    out.push(
+      ...(tlsa.secure !== undefined
+        ? recordFindings(host, tlsa, want)
+        : await insecureRecords(p, tlsa.owner, ctx)),
+    );
   } else if (hl.secure && p.misplaced.length === 0) {
     out.push(
       finding(

@@ -64,7 +64,7 @@ interface ProbeContext {
 
 /** The session's problem before any chain could be judged, or undefined when TLS is up. */
 function sessionFinding(r: ProbeResult, p: ProbeContext, where: string): Finding | undefined {
-  const dane = p.tlsa.kind === 'records' && p.tlsa.secure;
+  const dane = p.tlsa.kind === 'records' && p.tlsa.secure !== undefined;
   if (r.error?.stage === 'connect' || r.error?.stage === 'session') {
     const fix = 'make sure the mail server accepts connections on this address and port';
     return finding('smtp-unreachable', p.host, `${where}: ${r.error.message}`, fix);
@@ -141,11 +141,12 @@ async function probeAddress(ctx: HostContext, p: ProbeContext, address: string):
   const problem = sessionFinding(r, p, `[${address}]:${ctx.port}`);
   if (problem !== undefined || r.tls === undefined)
     return { report, findings: problem === undefined ? [] : [problem] };
-  if (p.tlsa.kind !== 'records' || !p.tlsa.secure) return { report, findings: [], chain: r.tls.chain };
+  if (p.tlsa.kind !== 'records' || p.tlsa.secure === undefined)
+    return { report, findings: [], chain: r.tls.chain };
   const analysis = analyzeDane({
     host: p.host,
     owner: p.tlsa.owner.toString(),
-    records: p.tlsa.records,
+    tlsa: p.tlsa.secure,
     chain: r.tls.chain,
     referenceNames: [...new Set([bare(p.tlsa.base), p.host])],
     address,
@@ -161,7 +162,7 @@ function tlsaReport(t: TlsaFacts): HostReport['tlsa'] {
     return { owner: t.owner.toString(), status, records: [], usable: [], failed: true };
   }
   if (t.kind !== 'records') return null;
-  const usable = t.secure ? classifyTlsa(t.records).usable : [];
+  const usable = t.secure !== undefined ? classifyTlsa(t.records).usable : [];
   return {
     owner: t.owner.toString(),
     status: t.status,
@@ -195,7 +196,7 @@ export async function checkHost(
     tlsa.kind === 'none' && hl.secure
       ? await findMisplaced(mx.name, { domain: ctx.domain, port: ctx.port, resolver: ctx.resolver })
       : [];
-  const servername = tlsa.kind === 'records' && tlsa.secure ? bare(tlsa.base) : host;
+  const servername = tlsa.kind === 'records' && tlsa.secure !== undefined ? bare(tlsa.base) : host;
   const results = [];
   for (const address of hl.addresses.slice(0, ctx.maxAddresses)) {
     results.push(await probeAddress(ctx, { host, hostName: mx.name, tlsa, servername }, address));

@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { createHash, X509Certificate } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { caExt, hasOpenssl, leafExt, OpensslPki, type PkiCert } from '../../test/helpers/openssl-pki.ts';
-import { parseTlsa, type TlsaRecord } from '../dane/index.ts';
+import { parseTlsa, SecureTlsa, type TlsaRecord } from '../dane/index.ts';
+import { proven } from '../dns/dnssec/index.ts';
 import { analyzeDane, summarizeChain, type DaneInput } from './tls-analysis.ts';
 
 const skip = hasOpenssl() ? false : 'openssl CLI not installed';
@@ -54,7 +55,7 @@ function input(records: TlsaRecord[], chain: PkiCert[], extra: Partial<DaneInput
   return {
     host: 'mx.example.org',
     owner: '_25._tcp.mx.example.org.',
-    records,
+    tlsa: SecureTlsa.fromProven(proven(records, 'secure')),
     chain: chain.map((x) => x.der),
     referenceNames: ['mx.example.org'],
     address: '192.0.2.25',

@@ -15,6 +15,7 @@ import {
   tlsaFromCertificate,
   verifyDanePeer,
   type DaneFailure,
+  type SecureTlsa,
   type TlsaRecord,
 } from '../dane/index.ts';
 import { printable, tryParseCertificate, X509Error, type Certificate } from '../x509/index.ts';
@@ -28,7 +29,7 @@ export interface DaneInput {
   /** The TLSA owner name, e.g. `_25._tcp.mx.example.org.`. */
   readonly owner: string;
   /** The secure TLSA RRset. */
-  readonly records: readonly TlsaRecord[];
+  readonly tlsa: SecureTlsa;
   /** The chain the server presented, DER, leaf first. */
   readonly chain: readonly Uint8Array[];
   /** RFC 7672 §3.2.3: the TLSA base domain and the MX host name. */
@@ -210,14 +211,14 @@ function successFindings(
 
 /** Authenticate one address's chain and name what is wrong. */
 export function analyzeDane(input: DaneInput): { dane: DaneResult; findings: Finding[] } {
-  const { usable } = classifyTlsa(input.records);
+  const { usable } = classifyTlsa(input.tlsa.records);
   if (usable.length === 0) {
     return {
       dane: { result: 'unusable', record: null, depth: null, reason: 'no usable TLSA record' },
       findings: [],
     };
   }
-  const v = verifyDanePeer(input.chain, input.records, {
+  const v = verifyDanePeer(input.chain, input.tlsa, {
     referenceNames: input.referenceNames,
     now: input.nowMs,
   });

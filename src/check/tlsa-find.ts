@@ -5,7 +5,13 @@
  * signed, at the mail domain instead of the MX host, or for another port (RFC 6698 §3: the owner
  * is `_<port>._tcp.<host>`). Reads DNS only through the resolver it is given.
  */
-import { lookupTlsa, type DaneResolver, type HostLookup, type TlsaRecord } from '../dane/index.ts';
+import {
+  lookupTlsa,
+  type DaneResolver,
+  type HostLookup,
+  type SecureTlsa,
+  type TlsaRecord,
+} from '../dane/index.ts';
 import type { Proof } from '../dns/dnssec/index.ts';
 import type { Answer } from '../dns/resolver/index.ts';
 import { isType, RRType, type Name, type Rr, type TlsaRdata } from '../dns/wire/index.ts';
@@ -13,7 +19,15 @@ import { isType, RRType, type Name, type Rr, type TlsaRdata } from '../dns/wire/
 /** The TLSA RRset of a host, as a client would use it or as it is published. */
 export type TlsaFacts =
   /** Records at `owner`; `usable` when the host is secure and the RRset is secure. */
-  | { kind: 'records'; owner: Name; base: Name; status: Proof; records: TlsaRecord[]; secure: boolean }
+  | {
+      kind: 'records';
+      owner: Name;
+      base: Name;
+      status: Proof;
+      records: readonly TlsaRecord[];
+      /** Present exactly when the RRset was proven secure: what DANE authentication takes. */
+      secure?: SecureTlsa;
+    }
   | { kind: 'none'; owner: Name }
   | { kind: 'failed'; owner: Name; reason: string; answer?: Answer };
 
@@ -39,7 +53,10 @@ export function tlsaOwner(base: Name, port: number): Name | undefined {
 
 function recordsOf(a: Answer): TlsaRecord[] {
   if (a.kind !== 'answer') return [];
-  return a.records
+  // Insecure records are read too (the checker reports TLSA in unsigned zones); the resolver
+  // never hands out bogus ones.
+  return a.rrset
+    .require('insecure')
     .filter((rr): rr is Rr<TlsaRdata> => isType(rr, RRType.TLSA))
     .map((rr) => ({
       usage: rr.data.usage,
@@ -78,8 +95,8 @@ export async function findTlsa(
         owner: used.owner,
         base: used.base,
         status: 'secure',
-        records: used.records,
-        secure: true,
+        records: used.tlsa.records,
+        secure: used.tlsa,
       };
     }
     if (used.kind === 'failed') {
@@ -98,7 +115,7 @@ export async function findTlsa(
     return { kind: 'failed', owner: plain, reason: answer.reason ?? 'TLSA lookup failed', answer };
   }
   if (records.length === 0) return { kind: 'none', owner: plain };
-  return { kind: 'records', owner: plain, base: host.name, status: answer.status, records, secure: false };
+  return { kind: 'records', owner: plain, base: host.name, status: answer.status, records };
 }
 
 /** TLSA records at the mail domain (when it is not the host) and at the host for other ports. */

@@ -39,7 +39,7 @@ export async function findApex(name: Name, resolver: DaneResolver): Promise<Name
     if (
       a.kind === 'answer' &&
       a.aliases.length === 0 &&
-      a.records.some((r) => r.type === RRType.SOA && r.name.equals(owner))
+      a.rrset.require('insecure').some((r) => r.type === RRType.SOA && r.name.equals(owner))
     )
       return at;
     if (at.isRoot) return undefined;
@@ -51,7 +51,7 @@ export async function findApex(name: Name, resolver: DaneResolver): Promise<Name
 async function nsec3Params(apex: Name, resolver: DaneResolver): Promise<ZoneFacts['nsec3']> {
   const a = await resolver.lookup(apex, RRType.NSEC3PARAM);
   if (a.kind !== 'answer') return null;
-  const rr = a.records.find((r) => isType(r, RRType.NSEC3PARAM));
+  const rr = a.rrset.require('insecure').find((r) => isType(r, RRType.NSEC3PARAM));
   if (rr === undefined || !isType(rr, RRType.NSEC3PARAM)) return null;
   return { iterations: rr.data.iterations, salt: toHex(rr.data.salt) };
 }

@@ -5,6 +5,7 @@
 export * from './generate.ts';
 export * from './match.ts';
 export * from './tlsa-name.ts';
+export * from './secure-tlsa.ts';
 export * from './types.ts';
 export * from './usable.ts';
 export * from './verify.ts';

@@ -5,9 +5,10 @@
  * Each result keeps "proven no records" apart from "lookup failed". Talks to the validating
  * resolver through its `lookup` method only; decides nothing about delivery (that is policy's).
  */
-import type { Proof } from '../dns/dnssec/index.ts';
+import { InsecureKind, requireProof, type Proof } from '../dns/dnssec/index.ts';
 import type { Answer } from '../dns/resolver/index.ts';
 import { isType, Name, RRType, type MxRdata, type Rr, type TlsaRdata } from '../dns/wire/index.ts';
+import { SecureTlsa } from './secure-tlsa.ts';
 import type { TlsaRecord } from './types.ts';
 
 /** What dane needs from the resolver. */
@@ -33,8 +34,9 @@ export type MxLookup =
  */
 export async function lookupMx(domain: Name, resolver: DaneResolver): Promise<MxLookup> {
   const a = await resolver.lookup(domain, RRType.MX);
-  if (a.kind === 'failed' || a.status === 'bogus') {
-    return { kind: 'failed', status: a.status, reason: a.reason ?? `MX lookup ${failedWhy(a)}` };
+  if (a.kind === 'failed' || isFailure(a)) {
+    const why = a.insecureKind === undefined ? a.reason : `${failedWhy(a)}: ${a.reason ?? ''}`;
+    return { kind: 'failed', status: a.status, reason: why ?? `MX lookup ${failedWhy(a)}` };
   }
   switch (a.kind) {
     case 'nxdomain':
@@ -45,7 +47,10 @@ export async function lookupMx(domain: Name, resolver: DaneResolver): Promise<Mx
       // (secure chain) and then the domain as written — never only the expanded name.
       return { kind: 'hosts', hosts: [{ name: domain, preference: 0 }], implicit: true, status: a.status };
     case 'answer': {
-      const mx = a.records.filter((rr): rr is Rr<MxRdata> => isType(rr, RRType.MX));
+      // Any proof but bogus: an insecure MX RRset is for the insecure-MX policy to judge
+      // (RFC 7672 §2.2.1), and its status travels with the hosts.
+      const rrs = requireProof(a.rrset, 'indeterminate');
+      const mx = rrs.filter((rr): rr is Rr<MxRdata> => isType(rr, RRType.MX));
       // RFC 7505 §3: a null MX is the single record `0 .`; a "." target among others is ignored.
       const real = mx.filter((rr) => !rr.data.exchange.isRoot);
       if (real.length === 0) return { kind: 'null-mx', status: a.status };
@@ -55,14 +60,22 @@ export async function lookupMx(domain: Name, resolver: DaneResolver): Promise<Mx
   }
 }
 
+/** One address of an MX host, with the status of the RRset it came from. */
+export interface HostAddress {
+  address: string;
+  status: Proof;
+}
+
 export type HostLookup =
   | {
       kind: 'ok';
       name: Name;
       addresses: string[];
+      /** The same addresses, each with the status of its own A or AAAA RRset. */
+      addressStatus: HostAddress[];
       /** RFC 7672 §2.2.2: the host is "secure" — DANE may apply and TLSA may be looked up. */
       secure: boolean;
-      /** Weakest status of the address answers. */
+      /** Weakest status of the RRsets the addresses came from (a denial of the other family is no address). */
       status: Proof;
       /** The CNAME-expanded name, when the host name is an alias. */
       expanded?: Name;
@@ -83,20 +96,30 @@ function weakest(proofs: Proof[]): Proof {
  * RFC 7672 §2.1.1: bogus answers are DNS lookup failures, whatever kind of answer carries them.
  * The resolver reports them as kind `failed`; this guard keeps a non-conforming resolver (or a
  * future change) from turning a bogus answer into "no records" or usable data.
+ * So is an answer that is insecure only because NSEC3 iterations above the RFC 9276 limit went
+ * unchecked, in the zone or in the chain of trust above it: such a denial proves nothing, and an
+ * on-path attacker can replay one for any name of the zone — as NODATA for an existing TLSA
+ * RRset (plaintext), as a "no DS" for the domain (an unsigned MX of his choice) or as NXDOMAIN
+ * for the MX (a bounce). The DANE decision must not rest on it: the lookup failed (defer).
  */
 function isFailure(a: Answer): boolean {
-  return a.kind === 'failed' || a.status === 'bogus';
+  return a.kind === 'failed' || a.status === 'bogus' || a.insecureKind === InsecureKind.NSEC3_ITERATIONS;
 }
 
 function failedWhy(a: Answer): string {
-  return a.kind === 'failed' ? 'failed' : `answer is ${a.status}`;
+  if (a.kind === 'failed') return 'failed';
+  if (a.insecureKind === InsecureKind.NSEC3_ITERATIONS)
+    return 'is insecure only because of its NSEC3 iterations (RFC 9276): unproven';
+  return `answer is ${a.status}`;
 }
 
 /**
  * A/AAAA for an MX host, before any TLSA query. RFC 7672 §2.2.2: the host is secure when its
- * address records are secure, or result from a CNAME chain whose first link is secure. A bogus
- * answer for either family skips the host; a failure of one family alone (SERVFAIL, timeout)
- * leaves the other family's addresses usable.
+ * address records are secure, or result from a CNAME chain whose first link is secure. Each
+ * address is judged by the RRset it came from: a secure A RRset makes the host secure whatever
+ * the AAAA denial says (an insecure NODATA for AAAA holds no address and proves nothing about
+ * the A records), as Postfix does. A bogus answer for either family skips the host; a failure
+ * of one family alone (SERVFAIL, timeout) leaves the other family's addresses usable.
  */
 export async function lookupHost(host: Name, resolver: DaneResolver): Promise<HostLookup> {
   const answers = await Promise.all([resolver.lookup(host, RRType.A), resolver.lookup(host, RRType.AAAA)]);
@@ -112,13 +135,14 @@ export async function lookupHost(host: Name, resolver: DaneResolver): Promise<Ho
       status: first?.status ?? 'indeterminate',
     };
   }
-  const addresses = good.flatMap((a) =>
-    a.kind === 'answer'
-      ? a.records
-          .filter((rr) => rr.type === RRType.A || rr.type === RRType.AAAA)
-          .map((rr) => (rr.data as { address: string }).address)
-      : [],
+  // The answers that hold addresses; a denial of the other family holds none and is not judged.
+  const families = good
+    .map((answer) => ({ answer, addresses: addressesOf(answer) }))
+    .filter((f) => f.addresses.length > 0);
+  const addressStatus = families.flatMap((f) =>
+    f.addresses.map((address) => ({ address, status: f.answer.status })),
   );
+  const addresses = addressStatus.map((x) => x.address);
   if (addresses.length === 0) {
     const kinds = good.map((a) => a.kind).join('/');
     return {
@@ -130,15 +154,17 @@ export async function lookupHost(host: Name, resolver: DaneResolver): Promise<Ho
       ...(bad.length === 0 ? { noAddress: true as const } : {}),
     };
   }
-  const status = weakest(good.map((a) => a.status));
-  const aliased = good.find((a) => a.aliases.length > 0);
+  const used = families.map((f) => f.answer);
+  const status = weakest(used.map((a) => a.status));
+  const aliased = used.find((a) => a.aliases.length > 0);
   const firstLinkSecure = aliased !== undefined && aliased.aliases[0]?.status === 'secure';
-  const chainSecure = status === 'secure' && good.every((a) => a.aliases.every((l) => l.status === 'secure'));
+  const chainSecure = status === 'secure' && used.every((a) => a.aliases.every((l) => l.status === 'secure'));
   return {
     kind: 'ok',
     name: host,
     addresses,
-    secure: status === 'secure' || firstLinkSecure,
+    addressStatus,
+    secure: used.some((a) => a.status === 'secure') || firstLinkSecure,
     status,
     ...(aliased === undefined ? {} : { expanded: aliased.canonicalName }),
     chainSecure,
@@ -149,8 +175,16 @@ export async function lookupHost(host: Name, resolver: DaneResolver): Promise<Ho
   };
 }
 
+/** The A/AAAA addresses of an answer (any proof but bogus: each is judged by its RRset's status). */
+function addressesOf(a: Answer): string[] {
+  if (a.kind !== 'answer') return [];
+  return requireProof(a.rrset, 'indeterminate')
+    .filter((rr) => rr.type === RRType.A || rr.type === RRType.AAAA)
+    .map((rr) => (rr.data as { address: string }).address);
+}
+
 export type TlsaLookup =
-  | { kind: 'records'; base: Name; owner: Name; records: TlsaRecord[] }
+  | { kind: 'records'; base: Name; owner: Name; tlsa: SecureTlsa }
   | { kind: 'none'; reason: string }
   | { kind: 'failed'; reason: string; owner: Name };
 
@@ -187,28 +221,31 @@ export async function lookupTlsa(
     // The host is secure, so its TLSA RRset can only be secure or (below an unsigned delegation)
     // insecure; a bogus or indeterminate answer, whatever its kind, is a lookup failure — never
     // "no records", which would let an attacker strip DANE (RFC 7672 §2.1.1, §2.2).
-    if (isFailure(a) || a.status === 'indeterminate')
-      return {
-        kind: 'failed',
-        owner,
-        reason: a.reason ?? `TLSA lookup for ${owner.toString()} ${failedWhy(a)}`,
-      };
+    if (isFailure(a) || a.status === 'indeterminate') {
+      const why = a.insecureKind === undefined ? a.reason : `${failedWhy(a)}: ${a.reason ?? ''}`;
+      return { kind: 'failed', owner, reason: why ?? `TLSA lookup for ${owner.toString()} ${failedWhy(a)}` };
+    }
     if (a.status !== 'secure') {
       why = `TLSA records at ${owner.toString()} are ${a.status}`;
       continue;
     }
     if (a.kind === 'answer') {
-      const records = a.records
-        .filter((rr): rr is Rr<TlsaRdata> => isType(rr, RRType.TLSA))
-        .map((rr) => ({
-          usage: rr.data.usage,
-          selector: rr.data.selector,
-          matchingType: rr.data.matchingType,
-          data: rr.data.data,
-        }));
-      if (records.length > 0) return { kind: 'records', base, owner, records };
+      const tlsa = SecureTlsa.fromProven(a.rrset.map(tlsaRecords));
+      if (tlsa.size > 0) return { kind: 'records', base, owner, tlsa };
     }
     why = `no TLSA records at ${owner.toString()}`;
   }
   return { kind: 'none', reason: why };
+}
+
+/** The TLSA rdata of an answer's records (anything else in the RRset is ignored). */
+function tlsaRecords(rrs: readonly Rr[]): TlsaRecord[] {
+  return rrs
+    .filter((rr): rr is Rr<TlsaRdata> => isType(rr, RRType.TLSA))
+    .map((rr) => ({
+      usage: rr.data.usage,
+      selector: rr.data.selector,
+      matchingType: rr.data.matchingType,
+      data: rr.data.data,
+    }));
 }

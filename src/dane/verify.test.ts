@@ -7,8 +7,16 @@ import { after, assert, before, test } from '../../test/helpers/test-kit.ts';
 import { caExt, hasOpenssl, leafExt, OpensslPki, type PkiCert } from '../../test/helpers/openssl-pki.ts';
 import { parseCertificate } from '../x509/index.ts';
 import { tlsaFromCertificate } from './generate.ts';
+import { isMtaError } from '../util/index.ts';
+import { proven } from '../dns/dnssec/index.ts';
+import { SecureTlsa } from './secure-tlsa.ts';
 import { DaneError, type DaneVerdict, type TlsaRecord } from './types.ts';
 import { verifyDanePeer } from './verify.ts';
+
+/** The records as a TLSA RRset proven secure (what the resolver hands DANE). */
+function secure(records: TlsaRecord[]): SecureTlsa {
+  return SecureTlsa.fromProven(proven(records, 'secure'));
+}
 
 const skip = hasOpenssl() ? false : 'openssl CLI not installed';
 const DAY = 86_400_000;
@@ -285,7 +293,10 @@ const CASES: Case[] = [
 
 test('verifyDanePeer scenarios', { skip }, () => {
   for (const t of CASES) {
-    const v: DaneVerdict = verifyDanePeer(t.chain(), t.records(), { referenceNames: t.refs ?? MX, now });
+    const v: DaneVerdict = verifyDanePeer(t.chain(), secure(t.records()), {
+      referenceNames: t.refs ?? MX,
+      now,
+    });
     const label = `${t.name}: ${v.reason}`;
     assert.equal(v.ok, t.want.ok, label);
     assert.ok(v.reason.length > 0 && !v.reason.includes('\n'), label);
@@ -315,24 +326,47 @@ test('a hostile chain of many decoy certificates is handled quickly', { skip }, 
     ...Array.from({ length: 40 }, () => junk),
   ];
   const started = performance.now();
-  const v = verifyDanePeer(chain, [R(2, 0, 1, c.root!)], { referenceNames: MX, now });
+  const v = verifyDanePeer(chain, secure([R(2, 0, 1, c.root!)]), { referenceNames: MX, now });
   assert.equal(v.ok && v.depth, 2);
   assert.ok(performance.now() - started < 3000);
 });
 
 test('wrong arguments throw DaneError (DANE_ERR_BAD_INPUT)', () => {
   const good = { referenceNames: MX, now: 0 };
+  const none = secure([]);
   const table = [
-    { name: 'chain not an array', fn: () => verifyDanePeer('x' as unknown as Uint8Array[], [], good) },
-    { name: 'chain of strings', fn: () => verifyDanePeer(['x'] as unknown as Uint8Array[], [], good) },
-    { name: 'records not an array', fn: () => verifyDanePeer([], {} as unknown as TlsaRecord[], good) },
-    { name: 'now NaN', fn: () => verifyDanePeer([], [], { referenceNames: MX, now: NaN }) },
+    { name: 'chain not an array', fn: () => verifyDanePeer('x' as unknown as Uint8Array[], none, good) },
+    { name: 'chain of strings', fn: () => verifyDanePeer(['x'] as unknown as Uint8Array[], none, good) },
+    { name: 'records not a SecureTlsa', fn: () => verifyDanePeer([], {} as unknown as SecureTlsa, good) },
+    {
+      // Plain records (as from an insecure answer) are refused: only a proven-secure RRset authenticates.
+      name: 'records as a plain array',
+      fn: () =>
+        verifyDanePeer(
+          [],
+          [{ usage: 3, selector: 1, matchingType: 1, data: new Uint8Array(32) }] as unknown as SecureTlsa,
+          good,
+        ),
+    },
+    { name: 'now NaN', fn: () => verifyDanePeer([], none, { referenceNames: MX, now: NaN }) },
     {
       name: 'referenceNames missing',
-      fn: () => verifyDanePeer([], [], { now: 0 } as unknown as typeof good),
+      fn: () => verifyDanePeer([], none, { now: 0 } as unknown as typeof good),
     },
   ];
   for (const t of table) {
     assert.throws(t.fn, (e: unknown) => e instanceof DaneError && e.code === 'DANE_ERR_BAD_INPUT', t.name);
+  }
+});
+
+test('SecureTlsa is built only from a TLSA RRset proven secure', () => {
+  const rec = { usage: 3, selector: 1, matchingType: 1, data: new Uint8Array(32) };
+  assert.deepEqual(secure([rec]).records, [rec]);
+  for (const proof of ['insecure', 'indeterminate', 'bogus'] as const) {
+    assert.throws(
+      () => SecureTlsa.fromProven(proven([rec], proof, { reason: 'test' })),
+      (e: unknown) => isMtaError(e, 'DNSSEC_ERR_NOT_SECURE') && e.message.includes(proof),
+      proof,
+    );
   }
 });

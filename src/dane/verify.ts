@@ -19,6 +19,7 @@ import {
 } from '../x509/index.ts';
 import { associationData, matchesTlsa, selectedData, type CertSource } from './match.ts';
 import { classifyTlsa } from './usable.ts';
+import { SecureTlsa } from './secure-tlsa.ts';
 import { equalBytes } from '../util/index.ts';
 import {
   CertUsage,
@@ -49,16 +50,16 @@ function fail(code: DaneFailure['code'], reason: string, extra: Partial<DaneFail
   return { ok: false, code, reason, ...extra };
 }
 
-function checkArguments(
-  chain: readonly Uint8Array[],
-  records: readonly TlsaRecord[],
-  opts: VerifyDaneOptions,
-): void {
+function checkArguments(chain: readonly Uint8Array[], tlsa: SecureTlsa, opts: VerifyDaneOptions): void {
   if (!Array.isArray(chain) || !chain.every((c) => c instanceof Uint8Array)) {
     throw new DaneError('DANE_ERR_BAD_INPUT', 'verifyDanePeer: chain must be an array of DER Uint8Arrays');
   }
-  if (!Array.isArray(records))
-    throw new DaneError('DANE_ERR_BAD_INPUT', 'verifyDanePeer: records must be an array');
+  // RFC 7672 §2.2: only a secure TLSA RRset authenticates a peer; the type carries that proof.
+  if (!(tlsa instanceof SecureTlsa))
+    throw new DaneError(
+      'DANE_ERR_BAD_INPUT',
+      'verifyDanePeer: the TLSA records must be a SecureTlsa (proven secure)',
+    );
   if (!Number.isFinite(opts.now))
     throw new DaneError('DANE_ERR_BAD_INPUT', 'verifyDanePeer: now must be a finite number of ms');
   if (!Array.isArray(opts.referenceNames) || !opts.referenceNames.every((n) => typeof n === 'string')) {
@@ -203,15 +204,17 @@ function noMatch(chain: readonly Uint8Array[], usable: readonly TlsaRecord[]): D
 
 /**
  * Authenticate a TLS server's certificate chain with a secure TLSA RRset, as an SMTP client
- * (RFC 7672 §3). `chain` is DER, leaf first, as the server sent it.
+ * (RFC 7672 §3). `chain` is DER, leaf first, as the server sent it; `tlsa` can only have been
+ * built from a TLSA RRset proven secure (`SecureTlsa.fromProven`).
  * @throws DaneError (DANE_ERR_BAD_INPUT) only for malformed arguments, never for peer data.
  */
 export function verifyDanePeer(
   chain: readonly Uint8Array[],
-  records: readonly TlsaRecord[],
+  tlsa: SecureTlsa,
   opts: VerifyDaneOptions,
 ): DaneVerdict {
-  checkArguments(chain, records, opts);
+  checkArguments(chain, tlsa, opts);
+  const records = tlsa.records;
   const { usable, unusable } = classifyTlsa(records);
   if (usable.length === 0) {
     const why = unusable[0]?.reason ?? 'the RRset is empty';

@@ -245,7 +245,12 @@ function judgePeer(peer: PeerInfo, input: ConnectionInput): PeerVerdict {
     ? undefined
     : `X.509 error: ${describeX509Error(peer.authorizationError ?? 'UNABLE_TO_VERIFY_LEAF_SIGNATURE')}`;
   if (p.auth === 'dane') {
-    const v = verifyDanePeer(peer.chain, p.tlsa ?? [], {
+    // Only a TLSA RRset proven secure authenticates (SecureTlsa can be built from nothing else).
+    if (p.tlsa === undefined) {
+      input.log('DANE: validation failed: no secure TLSA RRset');
+      return { ok: false, reason: 'DANE authentication failed: no secure TLSA RRset' };
+    }
+    const v = verifyDanePeer(peer.chain, p.tlsa, {
       referenceNames: [...new Set([p.servername, t.mx])],
       now: input.now(),
     });

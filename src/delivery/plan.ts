@@ -65,12 +65,12 @@ export async function planHost(
       dane = { kind: 'failed', reason: `TLSA lookup for ${t.owner.toString()} failed: ${t.reason}` };
     else if (t.kind === 'none') dane = { kind: 'none', reason: t.reason };
     else {
-      tlsa = t.records.map(formatTlsa);
+      tlsa = t.tlsa.records.map(formatTlsa);
       dane = {
         kind: 'tlsa',
         base: withoutDot(t.base),
-        records: t.records,
-        usable: classifyTlsa(t.records).usable,
+        tlsa: t.tlsa,
+        usable: classifyTlsa(t.tlsa.records).usable,
       };
     }
   }
@@ -85,8 +85,18 @@ export async function planHost(
   if (policy.action === 'skip') {
     return { kind: 'skip', mx, dnssec: h.status, tlsa, skip: policy.skip, policyLine: true };
   }
-  const status = h.status;
-  return { kind: 'connect', mx, addresses: h.addresses, dnssecOf: () => status, policy, tlsa };
+  // Issue #8 item 4: each address is judged by the RRset it came from (`(DNSSEC)` in the
+  // transcript and `dnssec` in the attempt record), not by the other family's denial.
+  const byAddress = new Map(h.addressStatus.map((a) => [a.address, a.status]));
+  const weakest = h.status;
+  return {
+    kind: 'connect',
+    mx,
+    addresses: h.addresses,
+    dnssecOf: (a) => byAddress.get(a) ?? weakest,
+    policy,
+    tlsa,
+  };
 }
 
 /** An address literal: connect there directly, no MX, no DANE (RFC 5321 §4.1.3). */

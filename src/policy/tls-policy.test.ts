@@ -8,15 +8,17 @@ import {
   type InsecureMxPolicy,
   type TlsMode,
 } from './tls-policy.ts';
-import type { Proof } from '../dns/dnssec/index.ts';
+import { proven, type Proof } from '../dns/dnssec/index.ts';
+import { SecureTlsa, type TlsaRecord } from '../dane/index.ts';
 import { decideHostSkip } from './classify.ts';
 
+const secure = (records: TlsaRecord[]): SecureTlsa => SecureTlsa.fromProven(proven(records, 'secure'));
 const REC = { usage: 3, selector: 1, matchingType: 1, data: new Uint8Array(32) };
-const TLSA: HostDane = { kind: 'tlsa', base: 'mx.example.org', records: [REC], usable: [REC] };
+const TLSA: HostDane = { kind: 'tlsa', base: 'mx.example.org', tlsa: secure([REC]), usable: [REC] };
 const UNUSABLE: HostDane = {
   kind: 'tlsa',
   base: 'mx.example.org',
-  records: [{ ...REC, usage: 1 }],
+  tlsa: secure([{ ...REC, usage: 1 }]),
   usable: [],
 };
 const NONE: HostDane = { kind: 'none', reason: 'no TLSA records at _25._tcp.mx.example.org.' };
@@ -171,7 +173,7 @@ for (const c of cases) {
     if (c.want.note !== undefined) assert.match(got.note ?? '', c.want.note);
     if (got.auth === 'dane') {
       assert.equal(got.minTlsVersion, 'TLSv1.2');
-      assert.deepEqual(got.tlsa, [REC]);
+      assert.deepEqual(got.tlsa?.records, [REC]);
     }
     // Security invariant: whenever TLSA records exist and DANE applies, plaintext is never allowed.
     if (c.dane.kind === 'tlsa' && c.mode.startsWith('dane') && c.insecureMx !== 'may') {

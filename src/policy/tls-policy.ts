@@ -7,7 +7,7 @@
  * the delivery is classify.ts's to say.
  */
 import type { Proof } from '../dns/dnssec/index.ts';
-import type { TlsaRecord } from '../dane/index.ts';
+import type { SecureTlsa, TlsaRecord } from '../dane/index.ts';
 import type { HostSkipFact } from './classify.ts';
 
 /** The nine TLS modes of DESIGN.md. */
@@ -38,7 +38,7 @@ export function isInsecureMxPolicy(text: string): text is InsecureMxPolicy {
 
 /** The DANE state of one host, as the DNS side found it. */
 export type HostDane =
-  | { kind: 'tlsa'; base: string; records: TlsaRecord[]; usable: TlsaRecord[] }
+  | { kind: 'tlsa'; base: string; tlsa: SecureTlsa; usable: TlsaRecord[] }
   | { kind: 'none'; reason: string }
   | { kind: 'failed'; reason: string };
 
@@ -56,8 +56,8 @@ export type HostPolicy =
       /** SNI and DANE-TA reference name. */
       servername: string;
       minTlsVersion?: 'TLSv1.2';
-      /** Usable TLSA records when `auth` is `dane`. */
-      tlsa?: TlsaRecord[];
+      /** The secure TLSA RRset when `auth` is `dane` (verifyDanePeer picks the usable records). */
+      tlsa?: SecureTlsa;
       /** The transcript line explaining the choice, when there is one to say. */
       note?: string;
       /** TLSA records exist but none is usable (RFC 7672 §2.2: TLS without authentication). */
@@ -148,7 +148,7 @@ function danePolicy(i: Inputs): HostPolicy {
       starttls: 'required',
       auth: 'dane',
       plaintextFallback: false,
-      tlsa: i.dane.usable,
+      tlsa: i.dane.tlsa,
       ...base,
       ...mxNote,
     };

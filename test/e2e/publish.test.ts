@@ -46,7 +46,7 @@ function fresh(mode: LabResolverMode = 'validate'): Resolver {
 
 async function serial(origin: string): Promise<number | undefined> {
   const soa = await fresh().lookup(origin, RRType.SOA);
-  const rr = soa.records[0];
+  const rr = soa.rrset.require('secure')[0];
   return rr !== undefined && isType(rr, RRType.SOA) ? rr.data.serial : undefined;
 }
 
@@ -67,7 +67,11 @@ test('the botched renewal, fixed by publishing the new key, delivers with DANE a
   for (const mode of ['validate', 'recursive'] as const) {
     const now = await fresh(mode).lookup(owner, RRType.TLSA);
     assert.deepEqual([now.kind, now.status], ['answer', 'secure'], `${mode}: ${now.reason ?? ''}`);
-    assert.notDeepEqual(now.records[0]?.rdata, stale.records[0]?.rdata, 'another key is named now');
+    assert.notDeepEqual(
+      now.rrset.require('secure')[0]?.rdata,
+      stale.rrset.require('secure')[0]?.rdata,
+      'another key is named now',
+    );
   }
   const fixed: Scenario = { ...renewal, expect: deliveredDane(DEMO_RENEWAL_FIX.host) };
   const delivered = await runScenario(net, fixed, { resolver: fresh(), verify: false });
@@ -90,7 +94,7 @@ test("publishing re-signs the TLSA RRset afresh but leaves the scenario's other 
   const mx = await fresh().lookup('bogus-mx.test.', RRType.MX);
   assert.deepEqual([mx.kind, mx.status], ['failed', 'bogus'], 'the expired MX signature stays expired');
   const tlsa = await fresh().lookup(`_${net.smtpPort}._tcp.mx.bogus-mx.test.`, RRType.TLSA);
-  assert.deepEqual([tlsa.kind, tlsa.status, tlsa.records.length], ['answer', 'secure', 2]);
+  assert.deepEqual([tlsa.kind, tlsa.status, tlsa.rrset.require('secure').length], ['answer', 'secure', 2]);
 });
 
 test('an empty list removes the RRset (and its name); an unsigned zone is changed unsigned', async () => {
@@ -105,7 +109,10 @@ test('an empty list removes the RRset (and its name); an unsigned zone is change
   const added = net.publishTlsa('mx.unsigned.test', [EE_311]);
   assert.equal(added.serial, 2);
   const insecure = await fresh().lookup(unsignedOwner, RRType.TLSA);
-  assert.deepEqual([insecure.kind, insecure.status, insecure.records.length], ['answer', 'insecure', 1]);
+  assert.deepEqual(
+    [insecure.kind, insecure.status, insecure.rrset.require('insecure').length],
+    ['answer', 'insecure', 1],
+  );
 });
 
 test('an unknown host or a bad record is a one-line LAB_ERR_PUBLISH and changes nothing', async () => {

@@ -22,6 +22,7 @@ import {
   type Question,
   type Rr,
 } from '../../src/dns/wire/index.ts';
+import { isLoopback } from '../../src/util/index.ts';
 
 export type FakeTransport = 'udp' | 'tcp';
 
@@ -97,10 +98,6 @@ export interface FakeDnsOptions {
   bytewiseDelayMs?: number;
   /** Port to listen on (default 0: a free one, chosen on the first address). */
   port?: number;
-}
-
-function isLoopback(address: string): boolean {
-  return address === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);
 }
 
 /** True when a UDP socket can be bound to ::1 on this machine. */

@@ -3,7 +3,7 @@
  * per question; anything unscripted is a lookup failure. Records every question asked, so tests
  * can assert that, e.g., no TLSA query was made for an insecure host.
  */
-import type { Proof } from '../../src/dns/dnssec/index.ts';
+import { proven, type Proof } from '../../src/dns/dnssec/index.ts';
 import type { AliasLink, Answer, AnswerKind } from '../../src/dns/resolver/index.ts';
 import { Name, parseRr, Rcode, RRType, typeToString, type Rr } from '../../src/dns/wire/index.ts';
 
@@ -60,7 +60,7 @@ export class ScriptedResolver {
       kind: s.kind,
       status,
       rcode: s.kind === 'nxdomain' ? Rcode.NXDOMAIN : s.kind === 'failed' ? Rcode.SERVFAIL : Rcode.NOERROR,
-      records,
+      rrset: proven(records, status),
       signatures: [],
       aliases,
       canonicalName: aliases.at(-1)?.to ?? name,

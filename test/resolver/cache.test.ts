@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RRType } from '../../src/dns/wire/index.ts';
+import { isType, Name, RRType, type Rr } from '../../src/dns/wire/index.ts';
 import { breakRrset } from '../../src/lab/index.ts';
 import { basicWorld, buildWorld, NOW } from './world.ts';
 
@@ -143,4 +143,79 @@ test('flush() forgets everything', async () => {
   r.flush();
   assert.deepEqual({ answers: r.stats().answers, keys: r.stats().keys }, { answers: 0, keys: 0 });
   assert.equal((await r.lookup('www.example.test.', RRType.A)).fromCache, false);
+});
+
+test('maxTtl bounds the key cache and the iterator delegations as well as the answers', async () => {
+  const world = basicWorld(); // every record, DNSKEY and NS included, has TTL 3600
+  const r = world.resolver('recursive', { maxTtl: 600 });
+  const rootAsked = (): number =>
+    world.asked('www.example.test.', 'A').filter((e) => e.server === world.rootAddress).length;
+  const first = await r.lookup('www.example.test.', RRType.A);
+  assert.equal(first.status, 'secure');
+  assert.equal(first.ttl, 600);
+  const dnskeys = world.asked('example.test.', 'DNSKEY').length;
+  const fromRoot = rootAsked();
+  world.clock.advance(601_000);
+  const again = await r.lookup('www.example.test.', RRType.A);
+  assert.equal(again.fromCache, false);
+  assert.equal(again.status, 'secure');
+  assert.equal(
+    world.asked('example.test.', 'DNSKEY').length,
+    dnskeys + 1,
+    'the DNSKEY fact expired at maxTtl',
+  );
+  assert.equal(
+    rootAsked(),
+    fromRoot + 1,
+    'the delegations expired at maxTtl: iteration restarts at the root',
+  );
+});
+
+/** Flip the digest of every DS record of a message (an on-path modification). */
+function modifyDs(rrs: readonly Rr[]): Rr[] {
+  return rrs.map((rr) =>
+    isType(rr, RRType.DS) ? { ...rr, data: { ...rr.data, digest: rr.data.digest.map((b) => b ^ 0xff) } } : rr,
+  );
+}
+
+test('recursive: a modified referral DS is kept no longer than the bogus TTL, then the parent is asked', async () => {
+  const world = basicWorld();
+  const example = Name.parse('example.test.');
+  let modified = 0;
+  // For a moment an on-path attacker modifies every DS of example.test. (referrals and the
+  // parent's DS answers); then he is gone.
+  const until = world.clock.now() + 1_000;
+  world.tamper = (_query, _server, reply) => {
+    const hasDs = [...reply.answers, ...reply.authorities].some(
+      (rr) => rr.type === RRType.DS && rr.name.equals(example),
+    );
+    if (!hasDs || world.clock.now() >= until) return reply;
+    modified++;
+    return { ...reply, answers: modifyDs(reply.answers), authorities: modifyDs(reply.authorities) };
+  };
+  const r = world.resolver('recursive');
+  const first = await r.lookup('www.example.test.', RRType.A);
+  assert.equal(first.status, 'bogus', first.reason);
+  assert.ok(modified >= 1);
+  world.clock.advance(61_000); // past the bogus TTL (60 s), well inside the NS TTL (3600 s)
+  const again = await r.lookup('www.example.test.', RRType.A);
+  assert.equal(again.status, 'secure', again.reason);
+});
+
+test('recursive: a referral DS the key walk finds bogus is forgotten and the DS asked of the parent at once', async () => {
+  const world = basicWorld();
+  const example = Name.parse('example.test.');
+  let modified = 0;
+  world.tamper = (query, _server, reply) => {
+    const referral =
+      query.questions[0]?.type !== RRType.DS &&
+      reply.authorities.some((rr) => rr.type === RRType.DS && rr.name.equals(example));
+    if (!referral || modified > 0) return reply;
+    modified++;
+    return { ...reply, authorities: modifyDs(reply.authorities) };
+  };
+  const a = await world.resolver('recursive').lookup('www.example.test.', RRType.A);
+  assert.equal(modified, 1);
+  assert.equal(a.status, 'secure', a.reason);
+  assert.equal(world.asked('example.test.', 'DS').length, 1, 'the parent was asked for the DS');
 });

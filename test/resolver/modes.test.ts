@@ -92,10 +92,13 @@ test('trust-ad: the AD bit of a loopback resolver decides secure or insecure', a
   assert.equal((await trustAd('127.0.0.1', true).lookup('a.example.', RRType.A)).status, 'secure');
   assert.equal((await trustAd('::1', false).lookup('a.example.', RRType.A)).status, 'insecure');
   assert.equal((await trustAd('127.0.0.53', true).lookup('a.example.', RRType.A)).kind, 'answer');
+  // 127.0.0.1 written IPv4-mapped in hex is loopback too (RFC 4291 §2.5.5.2).
+  assert.equal((await trustAd('::ffff:7f00:1', true).lookup('a.example.', RRType.A)).status, 'secure');
 });
 
 test('trust-ad: refused for a resolver that is not on loopback, with a clear error', () => {
-  for (const address of ['192.0.2.53', '10.0.0.1', '2001:db8::53', '::ffff:192.0.2.1']) {
+  // 127.300.0.1 is no address at all; the resolver's former loopback test took it for one.
+  for (const address of ['192.0.2.53', '10.0.0.1', '2001:db8::53', '::ffff:192.0.2.1', '127.300.0.1']) {
     assert.throws(
       () => trustAd(address, true),
       (e: unknown) =>

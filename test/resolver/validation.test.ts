@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Ede } from '../../src/dns/dnssec/index.ts';
+import { Ede, requireProof, requireSecure } from '../../src/dns/dnssec/index.ts';
 import { RRType, formatRdata, rcodeToString } from '../../src/dns/wire/index.ts';
 import { bogusDs, breakRrset, stripSignatures, uncoverName } from '../../src/lab/index.ts';
 import { basicWorld, buildWorld, type World } from './world.ts';
@@ -167,12 +167,14 @@ function check(c: Case, mode: 'recursive' | 'validate'): void {
       kind: a.kind,
       status: a.status,
       ...(c.want.rcode === undefined ? {} : { rcode: rcodeToString(a.rcode) }),
-      ...(c.want.records === undefined ? {} : { records: a.records.map(formatRdata) }),
+      // Records of any proof: the status is asserted beside them.
+      ...(c.want.records === undefined ? {} : { records: a.rrset.require('bogus').map(formatRdata) }),
       ...(c.want.ede === undefined ? {} : { ede: a.ede }),
       ...(c.want.aliases === undefined ? {} : { aliases: a.aliases.map((l) => `${l.kind} ${l.status}`) }),
     };
     assert.deepEqual(got, c.want, a.reason);
-    if (a.kind !== 'answer') assert.equal(a.records.length, 0);
+    if (a.kind !== 'answer') assert.equal(a.rrset.require('bogus').length, 0);
+    assert.equal(a.rrset.proof, a.status, 'the records carry the answer status');
     if (a.status !== 'secure')
       assert.ok(a.reason !== undefined && a.reason.length > 0, 'a non-secure answer has a reason');
   });
@@ -197,7 +199,7 @@ test('a CNAME chain from a signed into an unsigned zone is as weak as its weakes
     a.aliases.map((l) => [l.from.toString(), l.to.toString(), l.status]),
     [['www.signed.test.', 'www.plain.test.', 'secure']],
   );
-  assert.deepEqual(a.records.map(formatRdata), ['192.0.2.7']);
+  assert.deepEqual(requireProof(a.rrset, 'insecure').map(formatRdata), ['192.0.2.7']);
   assert.equal(a.canonicalName.toString(), 'www.plain.test.');
 });
 
@@ -210,7 +212,7 @@ test('DNAME substitution is followed and validated', async () => {
   ]);
   const a = await world.resolver().lookup('host.sub.old.test.', RRType.A);
   assert.equal(a.status, 'secure', a.reason);
-  assert.deepEqual(a.records.map(formatRdata), ['192.0.2.8']);
+  assert.deepEqual(requireSecure(a.rrset).map(formatRdata), ['192.0.2.8']);
   assert.equal(a.aliases[0]?.kind, 'dname');
 });
 
@@ -234,4 +236,14 @@ test('a server that never answers: the lookup failed, which is not "no records"'
   assert.equal(a.status, 'indeterminate');
   assert.equal(a.ede, Ede.NETWORK_ERROR);
   assert.equal(rcodeToString(a.rcode), 'SERVFAIL');
+});
+
+test('an answer exposes its records only through its proof', async () => {
+  const world = basicWorld({ example: { sign: false } });
+  const a = await world.resolver().lookup('www.example.test.', RRType.A);
+  assert.equal(a.status, 'insecure');
+  // @ts-expect-error -- there is no public records array: the records are read through the proof
+  assert.equal(a.records, undefined);
+  assert.throws(() => requireSecure(a.rrset), /insecure, secure required/);
+  assert.deepEqual(requireProof(a.rrset, 'insecure').map(formatRdata), ['192.0.2.1']);
 });

@@ -66,6 +66,8 @@ export interface ZoneSpec {
   parentDs?: DsRdata[];
   /** Signature window override. */
   window?: { inception: number; expiration: number };
+  /** A second server for the zone (NS `ns2`, same data), e.g. to play a broken secondary. */
+  secondary?: boolean;
 }
 
 /** One exchange as the fake network saw it. */
@@ -99,8 +101,19 @@ function denialMode(d: Denial): DenialMode {
   return { nsec3: { iterations: d.iterations, salt: Uint8Array.of(0xaa) } };
 }
 
-function nsName(origin: Name): Name {
-  return origin.isRoot ? Name.parse('a.root-servers.test.') : origin.prepend('ns1');
+function nsName(origin: Name, n = 1): Name {
+  return origin.isRoot ? Name.parse(`${n === 1 ? 'a' : 'b'}.root-servers.test.`) : origin.prepend(`ns${n}`);
+}
+
+/** The name servers of a zone: ns1 at its address, and ns2 at the secondary's when it has one. */
+function nameServers(z: {
+  origin: Name;
+  address: string;
+  secondary?: string | undefined;
+}): { name: Name; addresses: string[] }[] {
+  const out = [{ name: nsName(z.origin), addresses: [z.address] }];
+  if (z.secondary !== undefined) out.push({ name: nsName(z.origin, 2), addresses: [z.secondary] });
+  return out;
 }
 
 /** The built tree. */
@@ -146,17 +159,24 @@ export class World {
     return this.tamper === undefined ? reply : this.tamper(query, address, reply);
   }
 
-  /** A recursive resolver over every zone of the world (mode validate's upstream). */
+  /**
+   * Recursive resolvers over every zone of the world (mode validate's upstream): the servers
+   * are asked in order, as the transport does, and the first that answers is used.
+   */
   readonly recursive: DnsExchange = {
     exchange: (query, servers) => {
       const all = [...this.byAddress.values()].flat();
-      const server = servers[0] ?? { address: '127.0.0.1', port: 53 };
-      const reply = this.#ask(query, server.address, all);
-      return Promise.resolve(
-        reply === undefined
-          ? { ok: false, reason: 'timeout' }
-          : { ok: true, message: { ...reply, flags: { ...reply.flags, ra: true } }, server },
-      );
+      for (const server of servers) {
+        if (this.down.has(server.address)) continue;
+        const reply = this.#ask(query, server.address, all);
+        if (reply !== undefined)
+          return Promise.resolve({
+            ok: true,
+            message: { ...reply, flags: { ...reply.flags, ra: true } },
+            server,
+          });
+      }
+      return Promise.resolve({ ok: false, reason: 'timeout' });
     },
   };
 
@@ -168,19 +188,21 @@ export class World {
     return new TrustAnchors(this.rootDs);
   }
 
-  /** A resolver over this world. */
+  /** A resolver over this world; mode validate asks `resolvers` (default one, 127.0.0.1). */
   resolver(
     mode: 'recursive' | 'validate' = 'recursive',
     opts: Partial<Omit<ResolverOptions, 'upstream' | 'mode' | 'clock'>> = {},
+    resolvers: readonly string[] = ['127.0.0.1'],
   ): Resolver {
     const random = seededRandom(42);
     const upstream =
       mode === 'recursive'
         ? new IterativeUpstream(this.hints, this.net, { clock: this.clock, random })
-        : new ForwardingUpstream([{ address: '127.0.0.1', port: 53 }], this.recursive, {
-            random,
-            checkingDisabled: true,
-          });
+        : new ForwardingUpstream(
+            resolvers.map((address) => ({ address, port: 53 })),
+            this.recursive,
+            { random, checkingDisabled: true },
+          );
     return new Resolver({ anchors: this.anchors(), ...opts, upstream, mode, clock: this.clock });
   }
 
@@ -191,8 +213,9 @@ export class World {
   }
 }
 
-function addressOf(origin: Name, i: number): string {
-  return origin.isRoot ? '127.10.0.1' : `127.10.${1 + (i >> 8)}.${1 + (i & 0xff)}`;
+function addressOf(origin: Name, i: number, secondary = false): string {
+  const net = secondary ? 11 : 10;
+  return origin.isRoot ? `127.${net}.0.1` : `127.${net}.${1 + (i >> 8)}.${1 + (i & 0xff)}`;
 }
 
 /** Build a world: zones are signed deepest first so each parent holds its children's DS. */
@@ -202,6 +225,7 @@ export function buildWorld(specs: readonly ZoneSpec[]): World {
     spec: s,
     origin: Name.parse(s.origin),
     address: s.address ?? addressOf(Name.parse(s.origin), i),
+    secondary: s.secondary === true ? addressOf(Name.parse(s.origin), i, true) : undefined,
   }));
   const byDepth = [...parsed].sort((a, b) => b.origin.labelCount - a.origin.labelCount);
   const built = new Map<string, SignedZone | ZoneData>();
@@ -215,19 +239,20 @@ export function buildWorld(specs: readonly ZoneSpec[]): World {
     const delegations = children.flatMap((c) => {
       const child = built.get(c.origin.key());
       const ds = c.spec.parentDs ?? (child !== undefined && 'ds' in child ? [...child.ds] : []);
-      return delegationRecords(
-        { origin: c.origin },
-        { nameServers: [{ name: nsName(c.origin), addresses: [c.address] }], ds },
-      );
+      return delegationRecords({ origin: c.origin }, { nameServers: nameServers(c), ds });
     });
+    const servers = nameServers(z);
     const ns = nsName(z.origin);
+    const nsLines = servers.map((s) => `@ IN NS ${s.name.toString()}`).join('\n');
     const base = parseZone(
-      `$TTL 3600\n@ IN SOA ${ns.toString()} hostmaster 1 7200 3600 1209600 300\n@ IN NS ${ns.toString()}\n${z.spec.records ?? ''}\n`,
+      `$TTL 3600\n@ IN SOA ${ns.toString()} hostmaster 1 7200 3600 1209600 300\n${nsLines}\n${z.spec.records ?? ''}\n`,
       { origin: z.origin },
     );
-    const glue = ns.isSubdomainOf(z.origin)
-      ? [makeRr({ name: ns, type: RRType.A, ttl: 3600, data: { address: z.address } })]
-      : [];
+    const glue = servers
+      .filter((s) => s.name.isSubdomainOf(z.origin))
+      .flatMap((s) =>
+        s.addresses.map((address) => makeRr({ name: s.name, type: RRType.A, ttl: 3600, data: { address } })),
+      );
     const data: ZoneData = { origin: z.origin, records: [...base, ...glue, ...delegations] };
     let zone: SignedZone | ZoneData = data;
     if (z.spec.sign !== false) {
@@ -243,9 +268,12 @@ export function buildWorld(specs: readonly ZoneSpec[]): World {
     }
     built.set(z.origin.key(), zone);
     world.zones.set(z.origin.toString(), zone);
-    const list = world.byAddress.get(z.address) ?? [];
-    list.push(new ZoneIndex(z.origin, zone.records));
-    world.byAddress.set(z.address, list);
+    const index = new ZoneIndex(z.origin, zone.records);
+    for (const address of servers.flatMap((s) => s.addresses)) {
+      const list = world.byAddress.get(address) ?? [];
+      list.push(index);
+      world.byAddress.set(address, list);
+    }
     if (z.origin.isRoot) {
       world.rootAddress = z.address;
       if ('ds' in zone)

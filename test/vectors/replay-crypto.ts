@@ -11,6 +11,7 @@ import {
   dsMatchesKey,
   isAlgorithmSupported,
   isDigestSupported,
+  nsec3Sha1,
   verifySignature,
 } from '../../src/dns/dnssec/index.ts';
 import type { DnssecCrypto } from '../../src/dns/resolver/index.ts';
@@ -86,4 +87,5 @@ export const REPLAY_CRYPTO: DnssecCrypto = {
   isAlgorithmSupported: (algorithm) => DSA_ALGORITHMS.has(algorithm) || isAlgorithmSupported(algorithm),
   isDigestSupported,
   dsMatchesKey,
+  nsec3Hash: nsec3Sha1,
 };

@@ -9,8 +9,17 @@
  * Must never: print records of a failed (bogus) lookup.
  */
 import { domainToASCII } from 'node:url';
+import { requireProof } from '../../dns/dnssec/index.ts';
 import type { Answer } from '../../dns/resolver/index.ts';
-import { formatRr, Name, rcodeToString, RRType, typeFromString, typeToString } from '../../dns/wire/index.ts';
+import {
+  formatRr,
+  Name,
+  rcodeToString,
+  RRType,
+  typeFromString,
+  typeToString,
+  type Rr,
+} from '../../dns/wire/index.ts';
 import { describeError, ExitCode } from '../../util/index.ts';
 import { boolOpt, UsageError, type Command, type CommandIo, type ParsedArgs } from '../command.ts';
 import { DNS_OPTIONS, resolverFromArgs } from '../dns-options.ts';
@@ -49,6 +58,14 @@ function parseType(text: string | undefined): number {
   throw new UsageError(`'${text}' is not a record type (use a mnemonic such as A, MX, TLSA, or TYPE123)`);
 }
 
+/**
+ * The records shown: those of an answer of any status but bogus (the status is printed beside
+ * them; a bogus answer has none — the resolver reports it as a failed lookup).
+ */
+function displayed(a: Answer): readonly Rr[] {
+  return a.kind === 'answer' ? requireProof(a.rrset, 'indeterminate') : [];
+}
+
 /** The JSON object of an answer. */
 export function answerJson(a: Answer): ResolveJson {
   return {
@@ -56,7 +73,7 @@ export function answerJson(a: Answer): ResolveJson {
     type: typeToString(a.type),
     status: a.status,
     rcode: rcodeToString(a.rcode),
-    records: a.kind === 'answer' ? a.records.map(formatRr) : [],
+    records: displayed(a).map(formatRr),
     reason: a.reason ?? null,
     kind: a.kind,
     canonicalName: a.canonicalName.toString(),
@@ -87,7 +104,7 @@ export function answerText(a: Answer): string {
   for (const l of a.aliases) {
     lines.push(`; ${l.kind.toUpperCase()} ${l.from.toString()} -> ${l.to.toString()} (${l.status})`);
   }
-  if (a.kind === 'answer') lines.push(...a.records.map(formatRr));
+  lines.push(...displayed(a).map(formatRr));
   if (a.reason !== undefined)
     lines.push(`; reason: ${a.reason}${a.ede === undefined ? '' : ` (EDE ${a.ede})`}`);
   return lines.join('\n') + '\n';

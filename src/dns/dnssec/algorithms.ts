@@ -6,7 +6,7 @@
  * validator can treat such zones as insecure (RFC 4035 §5.2, RFC 6840 §5.2). Malformed keys
  * and signatures verify as false; nothing here throws. Pure apart from the crypto calls.
  */
-import { createHash, createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, hash, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { DnssecAlgorithm } from '../wire/index.ts';
 
 /** DNSSEC algorithm numbers: defined once in dns/wire (the codecs parse their mnemonics). */
@@ -82,10 +82,23 @@ export function dsDigestOf(digestType: number, data: Uint8Array): Uint8Array | u
  * with H = SHA-1 (hash algorithm 1, the only one defined). `input` is the canonical owner name.
  */
 export function nsec3IteratedSha1(input: Uint8Array, salt: Uint8Array, iterations: number): Uint8Array {
-  let h = createHash('sha1').update(input).update(salt).digest();
-  for (let i = 0; i < iterations; i++) h = createHash('sha1').update(h).update(salt).digest();
+  const first = new Uint8Array(input.length + salt.length);
+  first.set(input);
+  first.set(salt, input.length);
+  let h: Uint8Array = hash('sha1', first, 'buffer');
+  // Every later round hashes the previous digest and the salt: one buffer, rewritten in place,
+  // and the one-shot crypto.hash (no Hash object per round) — the rounds are the cost of NSEC3.
+  const round = new Uint8Array(SHA1_LENGTH + salt.length);
+  round.set(salt, SHA1_LENGTH);
+  for (let i = 0; i < iterations; i++) {
+    round.set(h);
+    h = hash('sha1', round, 'buffer');
+  }
   return new Uint8Array(h);
 }
+
+/** Octets of a SHA-1 digest. */
+const SHA1_LENGTH = 20;
 
 function b64url(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');

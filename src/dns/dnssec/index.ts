@@ -54,7 +54,10 @@ export {
   groupByNsec3Params,
   nsec3Covers,
   nsec3Hash,
+  Nsec3Hashes,
   nsec3Matches,
+  nsec3Sha1,
+  type Nsec3HashFunction,
   type Nsec3HashParams,
   type Nsec3Limits,
   type Nsec3Options,
@@ -62,8 +65,10 @@ export {
 export {
   atLeast,
   Ede,
+  InsecureKind,
   isSecure,
   proven,
+  Proven,
   requireProof,
   requireSecure,
   weakest,
@@ -71,7 +76,6 @@ export {
   type DenialProof,
   type EdeCode,
   type Proof,
-  type Proven,
 } from './proof.ts';
 export {
   verifyRrset,

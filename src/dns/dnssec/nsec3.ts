@@ -9,19 +9,19 @@ import { compareBytes, toHex } from '../../util/index.ts';
 import { fromBase32Hex, type Name, type Nsec3Rdata, type Rr } from '../wire/index.ts';
 import { nsec3IteratedSha1 } from './algorithms.ts';
 import { usableDenialRecords, type DenialOptions } from './denial-input.ts';
-import { Ede, type DenialProof } from './proof.ts';
+import { Ede, InsecureKind, type DenialProof } from './proof.ts';
 
 /**
- * RFC 9276 §3.2 thresholds. "Validating resolvers MAY return an insecure response to their
- * clients when processing NSEC3 records with iterations larger than 0" and "MAY also return a
- * SERVFAIL response when processing NSEC3 records with iterations larger than 0". Appendix A
- * found ~100 (insecure) and ~500 (SERVFAIL) interoperable; we default to Unbound's 150 for
- * insecure and 500 for bogus. Iterations above `insecureAbove` → insecure, above `bogusAbove`
- * → bogus, both with EDE 27 (Unsupported NSEC3 Iterations Value).
+ * RFC 9276 §3.2 threshold: "Validating resolvers MAY return an insecure response to their
+ * clients when processing NSEC3 records with iterations larger than 0". We default to Unbound's
+ * and BIND's 150: iterations above `insecureAbove` make the denial insecure — at any count, as
+ * Unbound and BIND treat it (the SERVFAIL RFC 9276 also allows is not used) — with EDE 27
+ * (Unsupported NSEC3 Iterations Value) and `insecureKind: 'nsec3-iterations'`, before any hash
+ * is computed. Such a denial proves nothing either way: callers that must not rest a decision on
+ * an unproven denial (DANE) treat that kind of insecure as a lookup failure.
  */
 export interface Nsec3Limits {
   insecureAbove?: number;
-  bogusAbove?: number;
   /**
    * At most this many NSEC3 parameter sets (hash algorithm, iterations, salt) of one zone are
    * tried per proof; more make the proof bogus (RFC 5155 §8.2 allows that for any mix). Each set
@@ -31,11 +31,17 @@ export interface Nsec3Limits {
 }
 
 /** Options of the NSEC3 proofs: the limits and what is known of the records' signatures. */
-export interface Nsec3Options extends Nsec3Limits, DenialOptions {}
+export interface Nsec3Options extends Nsec3Limits, DenialOptions {
+  /**
+   * Where hashes come from: a validator passes one `Nsec3Hashes` per lookup, so that no name is
+   * hashed twice for one parameter set and every hash is charged to its budget. Default: a
+   * fresh one per proof.
+   */
+  hashes?: Nsec3Hashes | undefined;
+}
 
 export const DEFAULT_NSEC3_LIMITS: Readonly<Required<Nsec3Limits>> = {
   insecureAbove: 150,
-  bogusAbove: 500,
   maxParamSets: 3,
 };
 
@@ -54,6 +60,44 @@ export interface Nsec3HashParams {
 export function nsec3Hash(name: Name, params: Nsec3HashParams): Uint8Array | undefined {
   if ((params.hashAlgorithm ?? 1) !== 1) return undefined;
   return nsec3IteratedSha1(name.canonical().toWire(), params.salt, params.iterations);
+}
+
+/** Computes one NSEC3 hash (RFC 5155 §5) of a name for a salt and an iteration count. */
+export type Nsec3HashFunction = (name: Name, salt: Uint8Array, iterations: number) => Uint8Array;
+
+/** RFC 5155 §5 with SHA-1 (hash algorithm 1, the only one defined). */
+export const nsec3Sha1: Nsec3HashFunction = (name, salt, iterations) =>
+  nsec3IteratedSha1(name.canonical().toWire(), salt, iterations);
+
+/**
+ * The NSEC3 hashes of one lookup: each (name, salt, iterations) is hashed once, however many
+ * proofs, parameter sets and key-walk steps ask for it — re-hashing the same names was what made
+ * NSEC3 denial a CPU amplifier (CVE-2023-50868). `beforeCompute` is called before every new
+ * hash, so a caller can charge it to a work budget, and stop the proof by throwing.
+ */
+export class Nsec3Hashes {
+  readonly #memo = new Map<string, Uint8Array>();
+  readonly #compute: Nsec3HashFunction;
+  readonly #beforeCompute: (() => void) | undefined;
+  /** Hashes computed so far (cache hits not counted). */
+  computed = 0;
+
+  constructor(opts: { compute?: Nsec3HashFunction; beforeCompute?: () => void } = {}) {
+    this.#compute = opts.compute ?? nsec3Sha1;
+    this.#beforeCompute = opts.beforeCompute;
+  }
+
+  hash(name: Name, params: { salt: Uint8Array; iterations: number }): Uint8Array {
+    const id = `${params.iterations}/${toHex(params.salt)}/${name.key()}`;
+    let h = this.#memo.get(id);
+    if (h === undefined) {
+      this.#beforeCompute?.();
+      h = this.#compute(name, params.salt, params.iterations);
+      this.computed++;
+      this.#memo.set(id, h);
+    }
+    return h;
+  }
 }
 
 /** A usable NSEC3: decoded owner hash, from a zone, with known algorithm and flags. */
@@ -76,25 +120,20 @@ function toUsable(rr: Rr<Nsec3Rdata>): Usable | undefined {
   return { rr, ownerHash, zone: rr.name.stripLeft(1) };
 }
 
-/** Per-proof state: the usable NSEC3s of one zone and one parameter set, and a hash cache. */
+/** Per-proof state: the usable NSEC3s of one zone and one parameter set, and the hashes. */
 export class Ctx {
   readonly zone: Name;
   readonly records: readonly Usable[];
-  readonly #cache = new Map<string, Uint8Array>();
+  readonly #hashes: Nsec3Hashes;
 
-  constructor(zone: Name, records: readonly Usable[]) {
+  constructor(zone: Name, records: readonly Usable[], hashes: Nsec3Hashes = new Nsec3Hashes()) {
     this.zone = zone;
     this.records = records;
+    this.#hashes = hashes;
   }
 
   hash(name: Name, d: Nsec3Rdata): Uint8Array {
-    const id = `${d.iterations}/${toHex(d.salt)}/${name.key()}`;
-    let h = this.#cache.get(id);
-    if (h === undefined) {
-      h = nsec3IteratedSha1(name.canonical().toWire(), d.salt, d.iterations);
-      this.#cache.set(id, h);
-    }
-    return h;
+    return this.#hashes.hash(name, d);
   }
 
   matching(name: Name): Usable | undefined {
@@ -121,20 +160,34 @@ function hashCovered(hash: Uint8Array, owner: Uint8Array, next: Uint8Array): boo
   return compareBytes(hash, owner) > 0 || compareBytes(hash, next) < 0;
 }
 
-function single(rr: Rr<Nsec3Rdata>, zone: Name | undefined): Ctx | undefined {
+function single(
+  rr: Rr<Nsec3Rdata>,
+  zone: Name | undefined,
+  hashes: Nsec3Hashes | undefined,
+): Ctx | undefined {
   const u = toUsable(rr);
   if (u === undefined || (zone !== undefined && !u.zone.equals(zone))) return undefined;
-  return new Ctx(u.zone, [u]);
+  return new Ctx(u.zone, [u], hashes);
 }
 
 /** True when hash(name) equals the NSEC3's owner hash and name lies in the NSEC3's zone. */
-export function nsec3Matches(nsec3: Rr<Nsec3Rdata>, name: Name, zone?: Name): boolean {
-  return single(nsec3, zone)?.matching(name) !== undefined;
+export function nsec3Matches(
+  nsec3: Rr<Nsec3Rdata>,
+  name: Name,
+  zone?: Name,
+  opts: { hashes?: Nsec3Hashes | undefined } = {},
+): boolean {
+  return single(nsec3, zone, opts.hashes)?.matching(name) !== undefined;
 }
 
 /** True when hash(name) falls strictly inside the NSEC3's span (with wrap-around), name in its zone. */
-export function nsec3Covers(nsec3: Rr<Nsec3Rdata>, name: Name, zone?: Name): boolean {
-  return single(nsec3, zone)?.covering(name) !== undefined;
+export function nsec3Covers(
+  nsec3: Rr<Nsec3Rdata>,
+  name: Name,
+  zone?: Name,
+  opts: { hashes?: Nsec3Hashes | undefined } = {},
+): boolean {
+  return single(nsec3, zone, opts.hashes)?.covering(name) !== undefined;
 }
 
 /** The parameter set of an NSEC3 as a key: hash algorithm, iterations and salt (RFC 5155 §3.1). */
@@ -205,21 +258,19 @@ function closestZone(qname: Name, all: readonly Usable[], ds: boolean): Name | u
 }
 
 /** One parameter set: its RFC 9276 iteration limits are checked before any hashing. */
-function withinLimits(zone: Name, records: Usable[], limits: Nsec3Limits | undefined): ParamSet {
+function withinLimits(zone: Name, records: Usable[], limits: Nsec3Options | undefined): ParamSet {
   const iterations = (records[0] as Usable).rr.data.iterations;
-  const bogusAbove = limits?.bogusAbove ?? DEFAULT_NSEC3_LIMITS.bogusAbove;
   const insecureAbove = limits?.insecureAbove ?? DEFAULT_NSEC3_LIMITS.insecureAbove;
-  if (iterations > bogusAbove) {
-    return bogus(
-      `NSEC3 iterations ${iterations} above ${bogusAbove} (RFC 9276)`,
-      Ede.UNSUPPORTED_NSEC3_ITERATIONS,
-    );
-  }
   if (iterations > insecureAbove) {
     const reason = `NSEC3 iterations ${iterations} above ${insecureAbove} (RFC 9276): insecure`;
-    return { status: 'insecure', reason, ede: Ede.UNSUPPORTED_NSEC3_ITERATIONS };
+    return {
+      status: 'insecure',
+      reason,
+      ede: Ede.UNSUPPORTED_NSEC3_ITERATIONS,
+      insecureKind: InsecureKind.NSEC3_ITERATIONS,
+    };
   }
-  return new Ctx(zone, records);
+  return new Ctx(zone, records, limits?.hashes);
 }
 
 function bogus(reason: string, ede: number): DenialProof {

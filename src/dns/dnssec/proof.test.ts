@@ -47,9 +47,28 @@ test('requireProof returns the value or throws DNSSEC_ERR_NOT_SECURE with the re
   assert.throws(() => requireProof(proven(1, 'indeterminate'), 'insecure'), /indeterminate/);
 });
 
+test('a Proven value is read only by naming the proof the reader accepts', () => {
+  const p = proven(['192.0.2.1'], 'insecure', { reason: 'unsigned zone' });
+  // No public field holds the value: spreading, keys and JSON show only the proof.
+  assert.equal('value' in p, false);
+  assert.deepEqual(Object.keys(p).sort(), ['proof', 'reason']);
+  assert.equal(JSON.stringify(p), '{"proof":"insecure","reason":"unsigned zone"}');
+  assert.deepEqual(p.require('insecure'), ['192.0.2.1']);
+  assert.throws(() => p.require('secure'), /insecure, secure required: unsigned zone/);
+  // map keeps the proof and the value inside.
+  const n = p.map((v) => v.length);
+  assert.equal(n.proof, 'insecure');
+  assert.equal(n.reason, 'unsigned zone');
+  assert.throws(() => requireSecure(n), /insecure/);
+  assert.equal(requireProof(n, 'indeterminate'), 1);
+});
+
 test('proven omits absent reason and EDE; EDE codes are RFC 8914 values', () => {
-  assert.deepEqual(proven(1, 'secure'), { value: 1, proof: 'secure' });
-  assert.deepEqual(proven(1, 'bogus', { ede: 6 }), { value: 1, proof: 'bogus', ede: 6 });
+  assert.deepEqual(Object.entries(proven(1, 'secure')), [['proof', 'secure']]);
+  assert.deepEqual(Object.entries(proven(1, 'bogus', { ede: 6 })), [
+    ['proof', 'bogus'],
+    ['ede', 6],
+  ]);
   const want = { DNSSEC_BOGUS: 6, SIGNATURE_EXPIRED: 7, SIGNATURE_NOT_YET_VALID: 8, DNSKEY_MISSING: 9 };
   for (const [k, v] of Object.entries(want)) assert.equal(Ede[k as keyof typeof Ede], v, k);
   assert.equal(Ede.RRSIGS_MISSING, 10);

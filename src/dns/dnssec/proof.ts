@@ -1,7 +1,8 @@
 /**
  * Security status in the type (RFC 4033 §5, RFC 4035 §4.3): every answer the validator hands
- * out is a `Proven<T>` whose `proof` is secure, insecure, bogus or indeterminate, with a reason
- * and, where one applies, an Extended DNS Error code (RFC 8914 §4). Pure; no I/O.
+ * out carries its records as a `Proven<T>` whose `proof` is secure, insecure, bogus or
+ * indeterminate, with a reason and, where one applies, an Extended DNS Error code (RFC 8914 §4);
+ * the value is read only by naming the weakest proof the reader accepts. Pure; no I/O.
  */
 import type { Name } from '../wire/index.ts';
 import { DnssecError } from './errors.ts';
@@ -12,14 +13,45 @@ import { DnssecError } from './errors.ts';
  */
 export type Proof = 'secure' | 'insecure' | 'bogus' | 'indeterminate';
 
-/** A value together with how well it is proven. */
-export interface Proven<T> {
-  readonly value: T;
+/**
+ * A value together with how well it is proven. The value is private: code reads it only through
+ * `require(floor)` (or `requireSecure` / `requireProof`), which names the weakest proof the
+ * reader accepts and throws for anything weaker — so every read site states its status, and
+ * data of an insecure or bogus answer cannot be used by accident where only secure data may go.
+ */
+export class Proven<T> {
   readonly proof: Proof;
+  // `declare`: no own property at all unless set, so an absent reason or EDE is absent.
   /** Why the proof is not `secure` (or how it was established), for logs and transcripts. */
-  readonly reason?: string;
+  declare readonly reason?: string;
   /** RFC 8914 Extended DNS Error INFO-CODE, when one applies. */
-  readonly ede?: number;
+  declare readonly ede?: number;
+  readonly #value: T;
+
+  constructor(value: T, proof: Proof, extra: { reason?: string | undefined; ede?: number | undefined } = {}) {
+    this.#value = value;
+    this.proof = proof;
+    if (extra.reason !== undefined) this.reason = extra.reason;
+    if (extra.ede !== undefined) this.ede = extra.ede;
+  }
+
+  /**
+   * The value, when its proof is at least `floor` (`secure` ⊒ `insecure` ⊒ `indeterminate` ⊒
+   * `bogus`); throws DNSSEC_ERR_NOT_SECURE otherwise — a programming error: callers are meant to
+   * branch on `proof` first.
+   */
+  require(floor: Proof): T {
+    if (!atLeast(this.proof, floor)) {
+      const why = this.reason === undefined ? '' : `: ${this.reason}`;
+      throw new DnssecError('DNSSEC_ERR_NOT_SECURE', `value is ${this.proof}, ${floor} required${why}`);
+    }
+    return this.#value;
+  }
+
+  /** The same proof over a value derived from this one (the value never leaves the wrapper). */
+  map<U>(fn: (value: T) => U): Proven<U> {
+    return new Proven(fn(this.#value), this.proof, { reason: this.reason, ede: this.ede });
+  }
 }
 
 /** Extended DNS Error INFO-CODEs (RFC 8914 §4, RFC 9276 §3.2 / IANA registry). */
@@ -55,6 +87,16 @@ export const Ede = {
 export type EdeCode = (typeof Ede)[keyof typeof Ede];
 
 /**
+ * Why a proof is insecure, where the why decides what a caller may do with it.
+ * `nsec3-iterations`: only because NSEC3 iterations were above the limit (RFC 9276 §3.2) — the
+ * zone's keys validate, but its denial was not checked, so it proves neither presence nor
+ * absence. DANE must not rest a decision on it (a replayed high-iteration NSEC3 would strip TLS
+ * or DANE): for MX, address, TLSA and DS purposes it is a lookup failure.
+ */
+export const InsecureKind = { NSEC3_ITERATIONS: 'nsec3-iterations' } as const;
+export type InsecureKind = (typeof InsecureKind)[keyof typeof InsecureKind];
+
+/**
  * How proofs combine along a chain (a CNAME chain, the links of a chain of trust): the result
  * is as weak as its weakest link. Order, strongest first: secure, insecure, indeterminate,
  * bogus — a bogus link makes everything bogus, an indeterminate one (no trust anchor, lookup
@@ -81,10 +123,7 @@ export function atLeast(proof: Proof, floor: Proof): boolean {
 
 /** Build a `Proven` value; reason and EDE are omitted when undefined. */
 export function proven<T>(value: T, proof: Proof, extra: { reason?: string; ede?: number } = {}): Proven<T> {
-  const out: { value: T; proof: Proof; reason?: string; ede?: number } = { value, proof };
-  if (extra.reason !== undefined) out.reason = extra.reason;
-  if (extra.ede !== undefined) out.ede = extra.ede;
-  return out;
+  return new Proven(value, proof, extra);
 }
 
 /** True when the value is proven secure (DANE code may use it). */
@@ -98,16 +137,12 @@ export function isSecure<T>(p: Proven<T>): boolean {
  * to branch on `proof` first).
  */
 export function requireProof<T>(p: Proven<T>, floor: Proof = 'secure'): T {
-  if (!atLeast(p.proof, floor)) {
-    const why = p.reason === undefined ? '' : `: ${p.reason}`;
-    throw new DnssecError('DNSSEC_ERR_NOT_SECURE', `value is ${p.proof}, ${floor} required${why}`);
-  }
-  return p.value;
+  return p.require(floor);
 }
 
 /** `requireProof(p, 'secure')`. */
 export function requireSecure<T>(p: Proven<T>): T {
-  return requireProof(p, 'secure');
+  return p.require('secure');
 }
 
 /**
@@ -125,4 +160,6 @@ export interface DenialProof {
   zoneCut?: boolean;
   /** True when an NSEC3 Opt-Out span decided the result (RFC 5155 §9.2). */
   optOut?: boolean;
+  /** Set on an insecure result that is insecure only for this reason (see InsecureKind). */
+  insecureKind?: InsecureKind;
 }

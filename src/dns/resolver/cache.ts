@@ -82,7 +82,8 @@ export class TtlCache<V> {
 
 /**
  * Shares one in-flight promise among concurrent callers asking the same question, so a burst
- * of identical lookups costs one upstream exchange.
+ * of identical lookups costs one upstream exchange (used for whole lookups, upstream fetches and
+ * the steps of the key walk).
  */
 export class InFlight<V> {
   readonly #pending = new Map<string, Promise<V>>();

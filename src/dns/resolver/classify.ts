@@ -16,6 +16,12 @@ export interface AliasStep {
   to: Name;
   /** The CNAME RRset, or the DNAME RRset (owned by an ancestor of `from`). */
   rrset: RRset;
+  /**
+   * For a DNAME step: the target of a CNAME at `from` in the answer that is not the DNAME
+   * substitution `to` — a synthesized CNAME that contradicts its DNAME (validation makes the
+   * response bogus; it is never followed).
+   */
+  contradictingCname?: Name;
 }
 
 export type FinalKind = 'positive' | 'nodata' | 'nxdomain' | 'referral' | 'incomplete' | 'error';
@@ -64,7 +70,13 @@ function lookAt(answer: RRset[], sname: Name, qtype: number): Found {
   if (dname !== undefined) {
     const to = substituteDname(sname, dname.name, (dname.rrs[0] as Rr<TargetRdata>).data.target);
     if (to === undefined) return { what: 'error', problem: 'DNAME substitution too long' };
-    return { what: 'alias', step: { kind: 'dname', from: sname, to, rrset: dname } };
+    // RFC 6672 §3.3: the server synthesizes "a CNAME RR … with the owner being QNAME and the
+    // target being the DNAME substitution" — one that says otherwise is kept for the validator.
+    const cname = answer.find((s) => s.type === RRType.CNAME && s.name.equals(sname));
+    const target = (cname?.rrs[0] as Rr<TargetRdata> | undefined)?.data.target;
+    const step: AliasStep = { kind: 'dname', from: sname, to, rrset: dname };
+    if (target !== undefined && !target.equals(to)) step.contradictingCname = target;
+    return { what: 'alias', step };
   }
   // RFC 2181 §10.1: an alias name has no other data. When a broken server sends both a CNAME
   // and records of the queried type at the name, the one that comes first is used (as Unbound).

@@ -40,7 +40,7 @@ test('below a delegation without DS the answer is insecure, never a proven absen
     kind: 'nodata',
     proofs: CHAIN,
     zone: ZONE,
-    limits: DEFAULT_LIMITS,
+    dc: { limits: DEFAULT_LIMITS },
   });
   assert.equal(p.status, 'insecure');
 });
@@ -55,13 +55,13 @@ test('DS denials: no cut, insecure delegation, no such name (also when the rcode
   ] as const;
   for (const [name, kind, outcome] of want) {
     assert.equal(
-      classifyDsDenial(Name.parse(name), kind, CHAIN, ZONE, DEFAULT_LIMITS).outcome,
+      classifyDsDenial(Name.parse(name), kind, CHAIN, ZONE, { limits: DEFAULT_LIMITS }).outcome,
       outcome,
       name,
     );
   }
   assert.equal(
-    classifyDsDenial(Name.parse('b.example.'), 'nodata', [], ZONE, DEFAULT_LIMITS).outcome,
+    classifyDsDenial(Name.parse('b.example.'), 'nodata', [], ZONE, { limits: DEFAULT_LIMITS }).outcome,
     'bogus',
   );
 });
@@ -107,7 +107,7 @@ test('proof records a wildcard expanded, or whose next name leaves the zone, pro
       kind: 'nxdomain',
       proofs: signedSets(c.text),
       zone: ZONE,
-      limits: DEFAULT_LIMITS,
+      dc: { limits: DEFAULT_LIMITS },
     });
     assert.equal(p.status, c.want, `${c.name}: ${p.reason}`);
   }

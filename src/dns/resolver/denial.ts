@@ -10,8 +10,8 @@
  */
 import {
   Ede,
-  nsec3Matches,
   nsecMatches,
+  proveNoDsNsec3,
   proveNodataNsec,
   proveNodataNsec3,
   proveNxdomainNsec,
@@ -20,6 +20,8 @@ import {
   proveWildcardAnswerNsec3,
   usableDenialRecords,
   type DenialProof,
+  type InsecureKind,
+  type Nsec3Hashes,
   type Nsec3Options,
 } from '../dnssec/index.ts';
 import {
@@ -33,6 +35,13 @@ import {
 } from '../wire/index.ts';
 import type { Limits } from './budget.ts';
 import type { RRset } from './rrset.ts';
+
+/** What a denial proof needs from the lookup: its limits and its NSEC3 hashes (one per lookup). */
+export interface DenialContext {
+  limits: Limits;
+  /** Absent: each proof hashes on its own (callers without a lookup, e.g. the NSEC cache). */
+  hashes?: Nsec3Hashes | undefined;
+}
 
 function nsecs(sets: readonly RRset[]): Rr<NsecRdata>[] {
   return sets.flatMap((s) => s.rrs).filter((rr): rr is Rr<NsecRdata> => isType(rr, RRType.NSEC));
@@ -50,11 +59,16 @@ function rrsigs(sets: readonly RRset[], zone: Name): Rr<RrsigRdata>[] {
   return sets.flatMap((s) => s.sigs).filter((s) => s.data.signerName.equals(zone));
 }
 
-function nsec3Options(limits: Limits, sets: readonly RRset[], zone: Name): Nsec3Options {
+/** The denial context of a lookup: its limits and its NSEC3 hashes. */
+export function denialContext(ctx: { budget: { limits: Limits }; nsec3: Nsec3Hashes }): DenialContext {
+  return { limits: ctx.budget.limits, hashes: ctx.nsec3 };
+}
+
+function nsec3Options(dc: DenialContext, sets: readonly RRset[], zone: Name): Nsec3Options {
   return {
-    insecureAbove: limits.nsec3InsecureIterations,
-    bogusAbove: limits.nsec3BogusIterations,
+    insecureAbove: dc.limits.nsec3InsecureIterations,
     rrsigs: rrsigs(sets, zone),
+    hashes: dc.hashes,
   };
 }
 
@@ -71,7 +85,7 @@ export function proveNegative(p: {
   kind: 'nodata' | 'nxdomain';
   proofs: readonly RRset[];
   zone: Name;
-  limits: Limits;
+  dc: DenialContext;
 }): DenialProof {
   const n = nsecs(p.proofs);
   if (n.length > 0) {
@@ -82,7 +96,7 @@ export function proveNegative(p: {
   }
   const n3 = nsec3s(p.proofs);
   if (n3.length > 0) {
-    const opts = nsec3Options(p.limits, p.proofs, p.zone);
+    const opts = nsec3Options(p.dc, p.proofs, p.zone);
     return p.kind === 'nxdomain'
       ? proveNxdomainNsec3(p.name, n3, p.zone, opts)
       : proveNodataNsec3(p.name, p.qtype, n3, p.zone, opts);
@@ -96,13 +110,13 @@ export function proveWildcardExpansion(
   wildcard: Name,
   proofs: readonly RRset[],
   zone: Name,
-  limits: Limits,
+  dc: DenialContext,
 ): DenialProof {
   const n = nsecs(proofs);
   if (n.length > 0) return proveWildcardAnswerNsec(name, wildcard, n, zone, { rrsigs: rrsigs(proofs, zone) });
   const n3 = nsec3s(proofs);
   if (n3.length > 0)
-    return proveWildcardAnswerNsec3(name, wildcard, n3, zone, nsec3Options(limits, proofs, zone));
+    return proveWildcardAnswerNsec3(name, wildcard, n3, zone, nsec3Options(dc, proofs, zone));
   return {
     ...MISSING,
     reason: `wildcard answer for ${name.toString()} without proof that the name does not exist`,
@@ -111,7 +125,7 @@ export function proveWildcardExpansion(
 
 export type DsDenial =
   | { outcome: 'nocut'; reason: string }
-  | { outcome: 'insecure'; reason: string }
+  | { outcome: 'insecure'; reason: string; insecureKind?: InsecureKind }
   | { outcome: 'nxdomain'; reason: string }
   | { outcome: 'bogus'; reason: string; ede?: number };
 
@@ -128,13 +142,14 @@ export function classifyDsDenial(
   kind: 'nodata' | 'nxdomain',
   proofs: readonly RRset[],
   zone: Name,
-  limits: Limits,
+  dc: DenialContext,
 ): DsDenial {
+  if (nsecs(proofs).length === 0 && nsec3s(proofs).length > 0) return nsec3DsDenial(cand, proofs, zone, dc);
   const other = kind === 'nodata' ? 'nxdomain' : 'nodata';
-  let proof = proveNegative({ name: cand, qtype: RRType.DS, kind, proofs, zone, limits });
+  let proof = proveNegative({ name: cand, qtype: RRType.DS, kind, proofs, zone, dc });
   let proven = kind;
   if (proof.status === 'bogus') {
-    const alt = proveNegative({ name: cand, qtype: RRType.DS, kind: other, proofs, zone, limits });
+    const alt = proveNegative({ name: cand, qtype: RRType.DS, kind: other, proofs, zone, dc });
     if (alt.status !== 'bogus') {
       proof = alt;
       proven = other;
@@ -146,10 +161,35 @@ export function classifyDsDenial(
   if (proven === 'nxdomain') return { outcome: 'nxdomain', reason: proof.reason };
   const usable = { zone, rrsigs: rrsigs(proofs, zone) };
   const matchNsec = usableDenialRecords(nsecs(proofs), usable).find((rr) => nsecMatches(rr, cand));
-  const matchNsec3 = usableDenialRecords(nsec3s(proofs), usable).find((rr) => nsec3Matches(rr, cand, zone));
-  const types = matchNsec?.data.types ?? matchNsec3?.data.types ?? [];
-  if (types.includes(RRType.NS) && !types.includes(RRType.SOA)) {
-    return { outcome: 'insecure', reason: `${cand.toString()} is a delegation without DS (insecure)` };
+  const types = matchNsec?.data.types ?? [];
+  if (types.includes(RRType.NS) && !types.includes(RRType.SOA)) return insecureCut(cand);
+  return { outcome: 'nocut', reason: `${cand.toString()} is not a zone cut` };
+}
+
+function insecureCut(cand: Name): DsDenial {
+  return { outcome: 'insecure', reason: `${cand.toString()} is a delegation without DS (insecure)` };
+}
+
+/**
+ * The NSEC3 case in one pass (RFC 5155 §8.6 with the closest encloser proof of §8.3): per
+ * parameter set, `cand` is matched once and its ancestors hashed once — never a NODATA proof and
+ * then an NXDOMAIN proof over the same records, which doubled the hashing an attacker controls
+ * (CVE-2023-50868). A name that matches is a delegation without DS or no cut; a name proven not
+ * to exist ends the walk; an Opt-Out span leaves the delegation insecure (RFC 5155 §9.2).
+ */
+function nsec3DsDenial(cand: Name, proofs: readonly RRset[], zone: Name, dc: DenialContext): DsDenial {
+  const p = proveNoDsNsec3(cand, nsec3s(proofs), zone, nsec3Options(dc, proofs, zone));
+  if (p.status === 'bogus')
+    return { outcome: 'bogus', reason: p.reason, ...(p.ede === undefined ? {} : { ede: p.ede }) };
+  if (p.status === 'insecure') {
+    return {
+      outcome: 'insecure',
+      reason: p.reason,
+      ...(p.insecureKind === undefined ? {} : { insecureKind: p.insecureKind }),
+    };
   }
+  if (p.zoneCut === true) return insecureCut(cand);
+  // Without a match the proof established a closest encloser above `cand`: it does not exist.
+  if (p.closestEncloser !== undefined) return { outcome: 'nxdomain', reason: p.reason };
   return { outcome: 'nocut', reason: `${cand.toString()} is not a zone cut` };
 }

@@ -21,8 +21,6 @@ export {
 } from './resolver.ts';
 export {
   ForwardingUpstream,
-  formatServer,
-  isLoopback,
   SharedUpstream,
   type DnsExchange,
   type ExchangeResult,

@@ -8,20 +8,24 @@
  * again. Fixed delegations (stub and forward zones) take precedence over referrals.
  * Must never: follow a referral sideways or upwards, or use glue from outside the bailiwick.
  */
-import type { Clock, Random } from '../../util/index.ts';
-import { makeQuery, Name, RRClass, RRType, typeToString } from '../wire/index.ts';
+import { formatServer, type Clock, type Random } from '../../util/index.ts';
+import { DNS_PORT, makeQuery, Name, RRClass, RRType, typeToString } from '../wire/index.ts';
 import { TtlCache } from './cache.ts';
+import { DEFAULT_ITERATOR_CACHE_ENTRIES, DEFAULT_TTL_POLICY, type TtlPolicy } from './defaults.ts';
 import { suffixKeys } from './name-keys.ts';
 import { dsResponseFromReferral, parseReferral, scrubResponse, type NsHost } from './referral.ts';
 import type { Rr } from '../wire/index.ts';
 import {
-  formatServer,
+  serversToAsk,
   type DnsExchange,
   type FetchContext,
   type FetchResult,
   type ServerAddress,
   type Upstream,
 } from './upstream.ts';
+
+/** The `server` of a DS answer made from what a referral carried (no server was asked). */
+const REFERRAL = 'referral';
 
 export interface RootHint {
   name: Name;
@@ -59,9 +63,6 @@ export interface IteratorOptions {
   stubs?: readonly StubZone[];
 }
 
-/** Longest time a delegation, glue address or referral DS is remembered (seconds). */
-const MAX_HINT_TTL = 86_400;
-
 export class IterativeUpstream implements Upstream {
   readonly #hints: Delegation;
   readonly #net: DnsExchange;
@@ -81,9 +82,9 @@ export class IterativeUpstream implements Upstream {
     };
     this.#net = net;
     this.#random = opts.random;
-    this.#port = opts.port ?? 53;
+    this.#port = opts.port ?? DNS_PORT;
     this.#maxReferrals = opts.maxReferrals;
-    const size = opts.cacheEntries ?? 10_000;
+    const size = opts.cacheEntries ?? DEFAULT_ITERATOR_CACHE_ENTRIES;
     this.#delegations = new TtlCache(opts.clock, size);
     this.#hostAddresses = new TtlCache(opts.clock, size);
     this.#parentDs = new TtlCache(opts.clock, size);
@@ -93,7 +94,7 @@ export class IterativeUpstream implements Upstream {
         { zone: s.zone, servers: [], fixed: [...s.servers], recursive: s.recursive === true },
       ]),
     );
-    this.description = `recursive from ${hints.length} root hint(s)${this.#port === 53 ? '' : ` on port ${this.#port}`}`;
+    this.description = `recursive from ${hints.length} root hint(s)${this.#port === DNS_PORT ? '' : ` on port ${this.#port}`}`;
   }
 
   /** The deepest known delegation at or above `target` (stub zones first at each level). */
@@ -108,12 +109,17 @@ export class IterativeUpstream implements Upstream {
     return this.#hints;
   }
 
+  /** The validator found the DS a referral carried bogus: ask the parent's servers next time. */
+  forget(name: Name, type: number): void {
+    if (type === RRType.DS) this.#parentDs.delete(name.key());
+  }
+
   async fetch(name: Name, type: number, ctx: FetchContext): Promise<FetchResult> {
-    if (type === RRType.DS && !name.isRoot) {
+    if (type === RRType.DS && !name.isRoot && ctx.avoid?.has(REFERRAL) !== true) {
       const known = this.#parentDs.get(name.key());
       if (known !== undefined) {
         ctx.trace?.(`; DS ${name.toString()} from the parent's referral`);
-        return { ok: true, message: dsResponseFromReferral(name, known), server: 'referral' };
+        return { ok: true, message: dsResponseFromReferral(name, known), server: REFERRAL };
       }
     }
     return this.#iterate(name, type, ctx, new Set());
@@ -125,9 +131,13 @@ export class IterativeUpstream implements Upstream {
     const limit = this.#maxReferrals ?? ctx.budget.limits.maxReferrals;
     let deleg = this.#closest(target);
     for (let referrals = 0; referrals <= limit; referrals++) {
-      const servers = await this.#addresses(deleg, ctx, resolving);
-      if (servers.length === 0)
+      const all = await this.#addresses(deleg, ctx, resolving);
+      if (all.length === 0)
         return { ok: false, reason: `no usable address for the servers of ${deleg.zone.toString()}` };
+      // Servers whose answer to this question was bogus are not asked again (retry.ts).
+      const servers = serversToAsk(all, ctx.avoid);
+      if (servers.length === 0)
+        return { ok: false, reason: `no other server of ${deleg.zone.toString()} to ask` };
       ctx.budget.spendQuery();
       const query = makeQuery(
         { name, type, class: RRClass.IN },
@@ -145,7 +155,10 @@ export class IterativeUpstream implements Upstream {
         message: scrubResponse(res.message, deleg.zone),
         server: formatServer(res.server),
       } as const;
-      const next = this.#learn(ok.message, deleg, type === RRType.DS ? name : target);
+      const next = this.#learn(ok.message, deleg, {
+        target: type === RRType.DS ? name : target,
+        ttl: ctx.ttl ?? DEFAULT_TTL_POLICY,
+      });
       if (next === undefined) return ok;
       if (type === RRType.DS && next.zone.equals(name)) {
         // The parent referred us to the child itself: its referral carries the DS answer.
@@ -158,14 +171,23 @@ export class IterativeUpstream implements Upstream {
   }
 
   /** Remember what a referral teaches (delegation, glue, DS); undefined when it is no referral. */
-  #learn(msg: FetchOk['message'], current: Delegation, target: Name): Delegation | undefined {
-    const ref = parseReferral(msg, current.zone, target);
+  #learn(
+    msg: FetchOk['message'],
+    current: Delegation,
+    at: { target: Name; ttl: TtlPolicy },
+  ): Delegation | undefined {
+    const ref = parseReferral(msg, current.zone, at.target);
     if (ref === undefined) return undefined;
-    const ttl = Math.min(Math.max(ref.ttl, 1), MAX_HINT_TTL);
+    const ttl = Math.min(Math.max(ref.ttl, 1), at.ttl.maxTtl);
     for (const s of ref.servers) {
       if (s.addresses.length > 0) this.#hostAddresses.set(s.name.key(), s.addresses, ttl);
     }
-    if (ref.parentDs.length > 0) this.#parentDs.set(ref.zone.key(), ref.parentDs, ttl);
+    // The DS RRset or no-DS proof of a referral is unvalidated, and its NS TTL is whatever the
+    // sender chose: it answers DS questions for no longer than a bogus verdict lives, so one
+    // modified referral cannot outlast the bogus cache and be fetched again and again. Once
+    // validated, the key walk keeps the DS fact itself for its validated TTL.
+    if (ref.parentDs.length > 0)
+      this.#parentDs.set(ref.zone.key(), ref.parentDs, Math.min(ttl, at.ttl.bogusTtl));
     const deleg: Delegation = { zone: ref.zone, servers: ref.servers };
     this.#delegations.set(ref.zone.key(), deleg, ttl);
     return deleg;
@@ -186,7 +208,7 @@ export class IterativeUpstream implements Upstream {
         resolving.delete(key);
         if (found.length > 0) {
           s.addresses = found;
-          this.#hostAddresses.set(key, found, MAX_HINT_TTL);
+          this.#hostAddresses.set(key, found, (ctx.ttl ?? DEFAULT_TTL_POLICY).maxTtl);
           break;
         }
       }
@@ -203,7 +225,8 @@ export class IterativeUpstream implements Upstream {
 
   async #lookupAddress(host: Name, ctx: FetchContext, resolving: Set<string>): Promise<string[]> {
     for (const type of [RRType.A, RRType.AAAA]) {
-      const res = await this.#iterate(host, type, ctx, resolving);
+      // The servers to avoid are those of the question being retried, not of this side lookup.
+      const res = await this.#iterate(host, type, { ...ctx, avoid: undefined }, resolving);
       if (!res.ok) continue;
       const addrs = res.message.answers
         .filter((rr) => rr.type === type && rr.name.equals(host))

@@ -6,7 +6,7 @@
  * (proven absence of DS, or only unsupported algorithms/digests — RFC 4035 §5.2, RFC 6840 §5.2),
  * or bogus. Results are cached per name; bogus ones briefly.
  */
-import { Ede } from '../dnssec/index.ts';
+import { Ede, type InsecureKind } from '../dnssec/index.ts';
 import {
   DnskeyFlag,
   isType,
@@ -15,11 +15,13 @@ import {
   RRType,
   type DnskeyRdata,
   type DsRdata,
+  type Message,
   type Rr,
 } from '../wire/index.ts';
-import type { TtlCache } from './cache.ts';
+import { InFlight, type TtlCache } from './cache.ts';
 import { classifyResponse } from './classify.ts';
-import { classifyDsDenial } from './denial.ts';
+import { fetchJudged } from './retry.ts';
+import { classifyDsDenial, denialContext } from './denial.ts';
 import { suffixKeys } from './name-keys.ts';
 import { verifiedProofs } from './proofs.ts';
 import type { TrustAnchor, TrustAnchors } from './anchors.ts';
@@ -29,7 +31,7 @@ import { DEFAULT_CRYPTO, verifySet, type DnssecCrypto, type ValidationContext } 
 
 export type ZoneKeys =
   | { status: 'secure'; zone: Name; keys: Rr<DnskeyRdata>[]; ttl: number }
-  | { status: 'insecure'; zone: Name; reason: string; ttl: number; ede?: number }
+  | { status: 'insecure'; zone: Name; reason: string; ttl: number; ede?: number; insecureKind?: InsecureKind }
   | { status: 'bogus'; zone: Name; reason: string; ede: number }
   | { status: 'indeterminate'; zone: Name; reason: string; ede?: number; transient?: boolean };
 
@@ -43,10 +45,17 @@ export interface KeyFinderOptions {
   crypto: DnssecCrypto;
   /** TTL for cached bogus verdicts, seconds (≈60, as Unbound's val-bogus-ttl). */
   bogusTtl: number;
+  /** Upper bound on the TTL of any cached key fact, seconds (the resolver's maxTtl). */
+  maxTtl: number;
   maxKeysPerTag: number;
 }
 
-const MAX_CACHE_TTL = 86_400;
+type Stop = { status: 'stop' };
+
+/** A DS or DNSKEY question that got no usable answer: the lookup failed (not cached). */
+function unusable(reason: string, zone: Name): ZoneKeys {
+  return { status: 'indeterminate', zone, reason, ede: Ede.NETWORK_ERROR, transient: true };
+}
 
 function noAnchor(name: Name): ZoneKeys {
   return {
@@ -60,7 +69,8 @@ function noAnchor(name: Name): ZoneKeys {
 export class KeyFinder {
   readonly #o: KeyFinderOptions;
   /** Walk steps in progress: concurrent lookups under one zone share its DS and DNSKEY work. */
-  readonly #pending = new Map<string, Promise<unknown>>();
+  readonly #anchorsInFlight = new InFlight<ZoneKeys>();
+  readonly #stepsInFlight = new InFlight<WalkFact | Stop>();
 
   constructor(opts: KeyFinderOptions) {
     this.#o = opts;
@@ -85,7 +95,7 @@ export class KeyFinder {
     if (anchor === undefined) return noAnchor(name);
     if (anchor.negative === true) {
       const reason = `${anchor.zone.toString()} has a negative trust anchor (RFC 7646)`;
-      return { status: 'insecure', zone: anchor.zone, reason, ttl: MAX_CACHE_TTL };
+      return { status: 'insecure', zone: anchor.zone, reason, ttl: this.#o.maxTtl };
     }
     if (signer !== undefined && anchor.zone.labelCount > signer.labelCount) {
       if (opts.nxdomain !== true) {
@@ -113,15 +123,18 @@ export class KeyFinder {
     let cur: ZoneKeys =
       cachedAnchor !== undefined && cachedAnchor.status !== 'nocut'
         ? cachedAnchor
-        : await this.#shared(`anchor|${a.zone.key()}`, () => this.#anchorKeys(a, ctx));
+        : await this.#anchorsInFlight.run(a.zone.key(), () => this.#anchorKeys(a, ctx));
+    let steps = 0;
     for (let k = anchor.zone.labelCount + 1; k <= target.labelCount && cur.status === 'secure'; k++) {
       const key = keys[target.labelCount - k] as string;
       const secure = cur;
-      const fact: WalkFact | { status: 'stop' } =
-        this.#o.cache.get(key) ??
-        (await this.#shared(`step|${key}|${secure.zone.key()}`, () =>
+      let fact: WalkFact | Stop | undefined = this.#o.cache.get(key);
+      if (fact === undefined) {
+        ctx.budget.checkWalkStep(++steps);
+        fact = await this.#stepsInFlight.run(`${key}|${secure.zone.key()}`, () =>
           this.#step(secure, target.suffix(k), ctx),
-        ));
+        );
+      }
       if (fact.status === 'nocut') continue;
       if (fact.status === 'stop') return cur;
       cur = fact;
@@ -129,19 +142,11 @@ export class KeyFinder {
     return cur;
   }
 
-  #shared<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const existing = this.#pending.get(key) as Promise<T> | undefined;
-    if (existing !== undefined) return existing;
-    const p = work().finally(() => this.#pending.delete(key));
-    this.#pending.set(key, p);
-    return p;
-  }
-
   #remember(name: Name, fact: WalkFact): WalkFact {
     if (fact.status === 'bogus') this.#o.cache.set(name.key(), fact, this.#o.bogusTtl);
     else if (fact.status === 'indeterminate') {
       if (fact.transient !== true) this.#o.cache.set(name.key(), fact, this.#o.bogusTtl);
-    } else this.#o.cache.set(name.key(), fact, Math.min(fact.ttl, MAX_CACHE_TTL));
+    } else this.#o.cache.set(name.key(), fact, Math.min(fact.ttl, this.#o.maxTtl));
     return fact;
   }
 
@@ -154,7 +159,7 @@ export class KeyFinder {
     const fact = await this.#fetchKeys(anchor.zone, ctx, {
       ds: anchor.ds,
       dnskeys: anchor.dnskeys,
-      ttl: MAX_CACHE_TTL,
+      ttl: this.#o.maxTtl,
       what: 'trust anchor',
     });
     return this.#remember(anchor.zone, fact) as ZoneKeys;
@@ -165,60 +170,53 @@ export class KeyFinder {
     cur: ZoneKeys & { status: 'secure' },
     cand: Name,
     ctx: ValidationContext,
-  ): Promise<WalkFact | { status: 'stop' }> {
+  ): Promise<WalkFact | Stop> {
     const known = this.#fromKnownProofs(cur, cand, ctx);
     if (known !== undefined) return known.status === 'stop' ? known : this.#remember(cand, known);
-    const res = await this.#o.upstream.fetch(cand, RRType.DS, ctx);
-    const unusable = (why: string): WalkFact => ({
-      status: 'indeterminate',
-      zone: cand,
-      reason: `DS lookup for ${cand.toString()} failed: ${why}`,
-      ede: Ede.NETWORK_ERROR,
-      transient: true,
-    });
-    if (!res.ok) return unusable(res.reason);
-    const cls = classifyResponse(res.message, cand, RRType.DS);
+    const fact = await fetchJudged(
+      (avoid) => this.#o.upstream.fetch(cand, RRType.DS, { ...ctx, avoid }),
+      (res) => this.#judgeDs(cur, cand, res.message, ctx),
+      {
+        isBogus: (f) => f.status === 'bogus',
+        failed: (why) => unusable(`DS lookup for ${cand.toString()} failed: ${why}`, cand),
+        onRetry: (server) => {
+          // The DS (or no-DS proof) a referral carried may be what was bogus: forget it.
+          this.#o.upstream.forget?.(cand, RRType.DS);
+          ctx.trace?.(`; bogus DS answer for ${cand.toString()} from ${server}: asking another server`);
+        },
+      },
+    );
+    return fact.status === 'stop' ? fact : this.#remember(cand, fact);
+  }
+
+  /** What one response to the DS query for `cand` says (nothing cached here). */
+  async #judgeDs(
+    cur: ZoneKeys & { status: 'secure' },
+    cand: Name,
+    msg: Message,
+    ctx: ValidationContext,
+  ): Promise<WalkFact | Stop> {
+    const cls = classifyResponse(msg, cand, RRType.DS);
     if (cls.aliases.length > 0 && cls.kind !== 'error') {
-      return this.#denial(cur, cand, 'nodata', cls.authority, cls.aliases[0]?.rrset, ctx);
+      const alias = cls.aliases[0]?.rrset;
+      return this.#judgeDenial(cur, cand, { kind: 'nodata', authority: cls.authority, alias }, ctx);
     }
     if (cls.kind === 'positive') {
       const dsSet = cls.answers[0] as RRset;
       const v = this.#verify(dsSet, cur, ctx);
-      if (!v.ok) {
-        return this.#remember(cand, {
-          status: 'bogus',
-          zone: cand,
-          reason: `DS ${cand.toString()}: ${v.reason}`,
-          ede: v.ede,
-        });
-      }
+      if (!v.ok)
+        return { status: 'bogus', zone: cand, reason: `DS ${cand.toString()}: ${v.reason}`, ede: v.ede };
       ctx.trace?.(`; DS ${cand.toString()} secure (signed by ${cur.zone.toString()})`);
       const ds = dsSet.rrs.filter((rr): rr is Rr<DsRdata> => isType(rr, RRType.DS)).map((rr) => rr.data);
-      const fact = await this.#fetchKeys(cand, ctx, {
-        ds,
-        dnskeys: [],
-        ttl: Math.min(dsSet.ttl, v.ttl),
-        what: 'DS',
-      });
-      return this.#remember(cand, fact);
+      return this.#fetchKeys(cand, ctx, { ds, dnskeys: [], ttl: Math.min(dsSet.ttl, v.ttl), what: 'DS' });
     }
     if (cls.kind === 'nodata' || cls.kind === 'nxdomain') {
-      return this.#denial(cur, cand, cls.kind, cls.authority, undefined, ctx);
+      return this.#judgeDenial(cur, cand, { kind: cls.kind, authority: cls.authority }, ctx);
     }
-    return unusable(`unusable response (${rcodeToString(cls.rcode)}, ${cls.kind})`);
-  }
-
-  /** A DS query answered negatively (or with an alias): what does the proof say about the cut? */
-  #denial(
-    cur: ZoneKeys & { status: 'secure' },
-    cand: Name,
-    kind: 'nodata' | 'nxdomain',
-    authority: RRset[],
-    alias: RRset | undefined,
-    ctx: ValidationContext,
-  ): WalkFact | { status: 'stop' } {
-    const fact = this.#judgeDenial(cur, cand, { kind, authority, alias }, ctx);
-    return fact.status === 'stop' ? fact : this.#remember(cand, fact);
+    return unusable(
+      `DS lookup for ${cand.toString()} failed: unusable response (${rcodeToString(cls.rcode)}, ${cls.kind})`,
+      cand,
+    );
   }
 
   /**
@@ -230,7 +228,7 @@ export class KeyFinder {
     cand: Name,
     src: { kind: 'nodata' | 'nxdomain'; authority: readonly RRset[]; alias?: RRset | undefined },
     ctx: ValidationContext,
-  ): WalkFact | { status: 'stop' } {
+  ): WalkFact | Stop {
     const fail = (reason: string, ede: number = Ede.DNSSEC_BOGUS): WalkFact => ({
       status: 'bogus',
       zone: cand,
@@ -251,7 +249,7 @@ export class KeyFinder {
     if (verified.sets.length === 0)
       return fail(`no NSEC/NSEC3 proof for the missing DS at ${cand.toString()}`, Ede.NSEC_MISSING);
     const ttl = verified.ttl;
-    const verdict = classifyDsDenial(cand, src.kind, verified.sets, cur.zone, ctx.budget.limits);
+    const verdict = classifyDsDenial(cand, src.kind, verified.sets, cur.zone, denialContext(ctx));
     ctx.trace?.(`; no DS at ${cand.toString()}: ${verdict.outcome} (${verdict.reason})`);
     switch (verdict.outcome) {
       case 'nocut':
@@ -259,7 +257,18 @@ export class KeyFinder {
       case 'nxdomain':
         return { status: 'stop' };
       case 'insecure':
-        return { status: 'insecure', zone: cand, reason: verdict.reason, ttl };
+        // A "no DS" that is insecure only because of its NSEC3 iterations proves nothing: the
+        // chain is cut without proof, and the kind travels with everything below it, so DANE
+        // counts it as a failed lookup rather than an insecure delegation.
+        return {
+          status: 'insecure',
+          zone: cand,
+          reason: verdict.reason,
+          ttl,
+          ...(verdict.insecureKind === undefined
+            ? {}
+            : { insecureKind: verdict.insecureKind, ede: Ede.UNSUPPORTED_NSEC3_ITERATIONS }),
+        };
       case 'bogus':
         return fail(verdict.reason, verdict.ede ?? Ede.DNSSEC_BOGUS);
     }
@@ -273,7 +282,7 @@ export class KeyFinder {
     cur: ZoneKeys & { status: 'secure' },
     cand: Name,
     ctx: ValidationContext,
-  ): WalkFact | { status: 'stop' } | undefined {
+  ): WalkFact | Stop | undefined {
     const known = (ctx.proofs ?? []).filter((s) => s.name.isSubdomainOf(cur.zone));
     if (known.length === 0) return undefined;
     const fact = this.#judgeDenial(cur, cand, { kind: 'nodata', authority: known }, ctx);
@@ -297,17 +306,29 @@ export class KeyFinder {
       ctx.trace?.(`; ${reason}: insecure (RFC 4035 §5.2)`);
       return { status: 'insecure', zone, reason, ttl: src.ttl, ede };
     }
-    const res = await this.#o.upstream.fetch(zone, RRType.DNSKEY, ctx);
-    if (!res.ok) {
-      return {
-        status: 'indeterminate',
-        zone,
-        reason: `DNSKEY lookup for ${zone.toString()} failed: ${res.reason}`,
-        ede: Ede.NETWORK_ERROR,
-        transient: true,
-      };
-    }
-    const cls = classifyResponse(res.message, zone, RRType.DNSKEY);
+    const entryOf = { ds: usableDs, anchors: usableKeys };
+    return fetchJudged(
+      (avoid) => this.#o.upstream.fetch(zone, RRType.DNSKEY, { ...ctx, avoid }),
+      (res) => Promise.resolve(this.#judgeDnskey(zone, res.message, ctx, { ...src, ...entryOf })),
+      {
+        isBogus: (f) => f.status === 'bogus',
+        failed: (why) => unusable(`DNSKEY lookup for ${zone.toString()} failed: ${why}`, zone),
+        onRetry: (server) => {
+          ctx.trace?.(`; bogus DNSKEY answer for ${zone.toString()} from ${server}: asking another server`);
+        },
+      },
+    );
+  }
+
+  /** What one response to the DNSKEY query for `zone` says, given the DS or anchor keys. */
+  #judgeDnskey(
+    zone: Name,
+    msg: Message,
+    ctx: ValidationContext,
+    src: { ds: DsRdata[]; anchors: DnskeyRdata[]; ttl: number; what: string },
+  ): ZoneKeys {
+    const crypto = this.#o.crypto;
+    const cls = classifyResponse(msg, zone, RRType.DNSKEY);
     const set = cls.kind === 'positive' && cls.aliases.length === 0 ? cls.answers[0] : undefined;
     if (set === undefined) {
       return {
@@ -318,7 +339,7 @@ export class KeyFinder {
       };
     }
     const keys = set.rrs.filter((rr): rr is Rr<DnskeyRdata> => isType(rr, RRType.DNSKEY));
-    const entry = keys.filter((k) => isEntryKey(k, zone, { ds: usableDs, anchors: usableKeys, crypto }));
+    const entry = keys.filter((k) => isEntryKey(k, zone, { ds: src.ds, anchors: src.anchors, crypto }));
     if (entry.length === 0) {
       return {
         status: 'bogus',

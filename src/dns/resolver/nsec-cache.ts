@@ -91,7 +91,7 @@ export class NsecCache {
     const proofs = live.map((s) => s.set);
     const ttl = Math.max(0, Math.floor((Math.min(...live.map((s) => s.expiresAt)) - now) / 1000));
     for (const kind of ['nxdomain', 'nodata'] as const) {
-      const proof = proveNegative({ name, qtype, kind, proofs, zone: z.zone, limits });
+      const proof = proveNegative({ name, qtype, kind, proofs, zone: z.zone, dc: { limits } });
       if (proof.status === 'secure') return { kind, zone: z.zone, proof, ttl };
     }
     return undefined;

@@ -9,19 +9,28 @@
  * the AD bit of a resolver on loopback (as Postfix and Maddy do) and refuses any other.
  * Must never: return bogus data as records, or throw for a DNS condition.
  */
-import { Ede, type Proof } from '../dnssec/index.ts';
+import { Ede, Nsec3Hashes, Proven, type InsecureKind, type Proof } from '../dnssec/index.ts';
 import { Name, Rcode, rcodeToString, RRType, type Message, type Rr, type RrsigRdata } from '../wire/index.ts';
-import { unixSeconds, type Clock } from '../../util/index.ts';
+import { isLoopback, unixSeconds, type Clock } from '../../util/index.ts';
 import type { TrustAnchors } from './anchors.ts';
 import { dnsAnswerChannel } from './channels.ts';
 import { Budget, BudgetExceeded, DEFAULT_LIMITS, type Limits } from './budget.ts';
 import { InFlight, TtlCache } from './cache.ts';
+import {
+  DEFAULT_BOGUS_TTL,
+  DEFAULT_CACHE_ENTRIES,
+  DEFAULT_MAX_TTL,
+  MIN_NSEC_CACHE_ZONES,
+  NSEC_ZONES_PER_ENTRIES,
+  type TtlPolicy,
+} from './defaults.ts';
 import { classifyResponse, type Classified } from './classify.ts';
 import { ResolverError } from './errors.ts';
+import { fetchJudged } from './retry.ts';
 import { KeyFinder, type WalkFact } from './key-finder.ts';
 import { NsecCache, type SynthesizedDenial } from './nsec-cache.ts';
 import type { RRset } from './rrset.ts';
-import { ForwardingUpstream, isLoopback, SharedUpstream, type Upstream } from './upstream.ts';
+import { ForwardingUpstream, SharedUpstream, type Upstream } from './upstream.ts';
 import { ResponseValidator, weaker, type PartVerdict, type ResponseVerdict } from './validate-response.ts';
 import { DEFAULT_CRYPTO, type DnssecCrypto, type ValidationContext } from './verify-set.ts';
 
@@ -41,8 +50,11 @@ export interface Answer {
   readonly kind: AnswerKind;
   readonly status: Proof;
   readonly rcode: number;
-  /** The RRset at the final name (only for kind `answer`). */
-  readonly records: readonly Rr[];
+  /**
+   * The RRset at the final name (empty unless kind `answer`), under the answer's proof: read it
+   * with `requireSecure(a.rrset)`, or `requireProof(a.rrset, floor)` where weaker data will do.
+   */
+  readonly rrset: Proven<readonly Rr[]>;
   readonly signatures: readonly Rr<RrsigRdata>[];
   readonly aliases: readonly AliasLink[];
   /** The name after following aliases (the question name when there are none). */
@@ -50,6 +62,12 @@ export interface Answer {
   readonly ttl: number;
   readonly reason?: string;
   readonly ede?: number;
+  /**
+   * Set when the status is `insecure` for this reason only (InsecureKind): `nsec3-iterations` —
+   * a denial, here or in the chain of trust above, went unchecked because of its NSEC3
+   * iterations (RFC 9276). Unbound and BIND answer insecure too; DANE counts it as failed.
+   */
+  readonly insecureKind?: InsecureKind;
   readonly fromCache: boolean;
   readonly trace?: readonly string[];
 }
@@ -61,9 +79,9 @@ export interface ResolverOptions {
   clock: Clock;
   limits?: Partial<Limits>;
   cacheEntries?: number;
-  /** Seconds a bogus verdict is cached (default 60). */
+  /** Seconds a bogus verdict is cached (default 60); also the longest an unvalidated referral proof is kept. */
   bogusTtl?: number;
-  /** Upper bound on any cached TTL (default 86400). */
+  /** Upper bound on any cached TTL, answers, keys and delegations alike (default 86400). */
   maxTtl?: number;
   /** Answer from cached NSEC proofs (RFC 8198; default true). */
   aggressiveNsec?: boolean;
@@ -71,7 +89,12 @@ export interface ResolverOptions {
   crypto?: DnssecCrypto;
 }
 
-const DEFAULT_MAX_TTL = 86_400;
+/** One response, classified and judged. */
+interface Judged {
+  cls: Classified;
+  /** Its NSEC/NSEC3 RRsets, for the later responses of the alias chain. */
+  proofSets: RRset[];
+}
 
 /** The state of one lookup across the responses of its alias chain. */
 interface Chain {
@@ -103,7 +126,7 @@ export class Resolver {
   readonly #o: ResolverOptions;
   readonly #upstream: Upstream;
   readonly #limits: Limits;
-  readonly #maxTtl: number;
+  readonly #ttl: TtlPolicy;
   readonly #answers: TtlCache<Answer>;
   readonly #inflight = new InFlight<Answer>();
   readonly #keys: KeyFinder;
@@ -116,18 +139,18 @@ export class Resolver {
     this.#o = opts;
     this.#upstream = new SharedUpstream(opts.upstream);
     this.#limits = { ...DEFAULT_LIMITS, ...opts.limits };
-    this.#maxTtl = opts.maxTtl ?? DEFAULT_MAX_TTL;
-    const size = opts.cacheEntries ?? 20_000;
+    this.#ttl = { maxTtl: opts.maxTtl ?? DEFAULT_MAX_TTL, bogusTtl: opts.bogusTtl ?? DEFAULT_BOGUS_TTL };
+    const size = opts.cacheEntries ?? DEFAULT_CACHE_ENTRIES;
     this.#answers = new TtlCache(opts.clock, size);
     this.#keyCache = new TtlCache<WalkFact>(opts.clock, size);
-    this.#nsec =
-      opts.aggressiveNsec === false ? undefined : new NsecCache(opts.clock, Math.max(16, size >> 4));
+    const nsecZones = Math.max(MIN_NSEC_CACHE_ZONES, Math.floor(size / NSEC_ZONES_PER_ENTRIES));
+    this.#nsec = opts.aggressiveNsec === false ? undefined : new NsecCache(opts.clock, nsecZones);
     const common = { crypto: opts.crypto ?? DEFAULT_CRYPTO, maxKeysPerTag: this.#limits.maxKeysPerTag };
     this.#keys = new KeyFinder({
       upstream: this.#upstream,
       anchors: opts.anchors,
       cache: this.#keyCache,
-      bogusTtl: opts.bogusTtl ?? 60,
+      ...this.#ttl,
       ...common,
     });
     const nsec = this.#nsec;
@@ -200,11 +223,20 @@ export class Resolver {
 
   async #resolveAndCache(qname: Name, type: number, key: string, trace: boolean): Promise<Answer> {
     const lines: string[] = [];
+    const budget = new Budget(this.#limits);
+    const nsec3 = new Nsec3Hashes({
+      compute: (this.#o.crypto ?? DEFAULT_CRYPTO).nsec3Hash,
+      beforeCompute: () => {
+        budget.spendNsec3Hash();
+      },
+    });
     const ctx: ValidationContext = {
-      budget: new Budget(this.#limits),
+      budget,
+      nsec3,
       now: unixSeconds(this.#o.clock),
       proofs: [],
       trace: trace ? (l) => lines.push(l) : undefined,
+      ttl: this.#ttl,
     };
     let answer: Answer;
     try {
@@ -213,9 +245,9 @@ export class Resolver {
       if (!(e instanceof BudgetExceeded)) throw e;
       answer = failed(qname, type, { status: 'bogus', reason: e.message, ede: Ede.DNSSEC_BOGUS });
     }
-    const bogusTtl = this.#o.bogusTtl ?? 60;
+    const { bogusTtl, maxTtl } = this.#ttl;
     const ttl = answer.kind === 'failed' ? (answer.status === 'bogus' ? bogusTtl : 0) : answer.ttl;
-    this.#answers.set(key, answer, Math.min(ttl, this.#maxTtl));
+    this.#answers.set(key, answer, Math.min(ttl, maxTtl));
     return trace ? { ...answer, trace: lines } : answer;
   }
 
@@ -223,7 +255,7 @@ export class Resolver {
     const chain: Chain = {
       aliases: [],
       seen: new Set([qname.key()]),
-      verdict: { status: 'secure', ttl: this.#maxTtl },
+      verdict: { status: 'secure', ttl: this.#ttl.maxTtl },
       carried: [],
     };
     let sname = qname;
@@ -233,15 +265,12 @@ export class Resolver {
         const v = weaker(chain.verdict, { status: 'secure', ttl: synth.ttl });
         return this.#finish(qname, type, negativeFromCache(sname, synth.kind), v, chain.aliases);
       }
-      const res = await this.#upstream.fetch(sname, type, ctx);
-      if (!res.ok) {
-        const why = { status: 'indeterminate', reason: res.reason, ede: Ede.NETWORK_ERROR } as const;
+      const step = await this.#ask(sname, type, chain, ctx);
+      if (!step.ok) {
+        const why = { status: 'indeterminate', reason: step.reason, ede: Ede.NETWORK_ERROR } as const;
         return failed(qname, type, why, chain.aliases);
       }
-      ctx.trace?.(
-        `; response for ${sname.toString()} from ${res.server} (rcode ${rcodeToString(res.message.rcode)}${res.message.flags.ad ? ', AD' : ''})`,
-      );
-      const { cls, proofSets } = await this.#judge(res.message, sname, type, chain, ctx);
+      const { cls, proofSets } = step;
       const stop = this.#stopEarly(qname, type, chain.verdict, chain.aliases);
       if (stop !== undefined) return stop;
       for (let i = 0; i < cls.aliases.length; i++) ctx.budget.spendAlias();
@@ -272,6 +301,37 @@ export class Resolver {
     return synth;
   }
 
+  /**
+   * Ask for (sname, type) and judge the response; when the response itself is bogus (not the
+   * keys above it, which the key walk already asked again), ask the other servers (retry.ts).
+   * Each try starts from the chain as it was before the question.
+   */
+  async #ask(
+    sname: Name,
+    type: number,
+    chain: Chain,
+    ctx: ValidationContext,
+  ): Promise<({ ok: true } & Judged) | { ok: false; reason: string }> {
+    const before = { verdict: chain.verdict, aliases: chain.aliases.length, proofs: ctx.proofs?.length ?? 0 };
+    return fetchJudged<({ ok: true } & Judged) | { ok: false; reason: string }>(
+      (avoid) => this.#upstream.fetch(sname, type, { ...ctx, avoid }),
+      async (res) => {
+        chain.verdict = before.verdict;
+        chain.aliases.length = before.aliases;
+        ctx.proofs?.splice(before.proofs);
+        ctx.trace?.(
+          `; response for ${sname.toString()} from ${res.server} (rcode ${rcodeToString(res.message.rcode)}${res.message.flags.ad ? ', AD' : ''})`,
+        );
+        return { ok: true, ...(await this.#judge(res.message, sname, type, chain, ctx)) };
+      },
+      {
+        isBogus: () => chain.verdict.status === 'bogus' && chain.verdict.keysBogus !== true,
+        failed: (reason) => ({ ok: false, reason }),
+        onRetry: (server) => ctx.trace?.(`; bogus answer from ${server}: asking another server`),
+      },
+    );
+  }
+
   /** Classify and prove (or, in mode trust-ad, believe) one response; fold it into the chain. */
   async #judge(
     msg: Message,
@@ -279,9 +339,9 @@ export class Resolver {
     type: number,
     chain: Chain,
     ctx: ValidationContext,
-  ): Promise<{ cls: Classified; proofSets: RRset[] }> {
+  ): Promise<Judged> {
     let cls = classifyResponse(msg, sname, type, { referrals: this.#o.mode === 'recursive' });
-    const proofSets = cls.authority.filter((s) => s.type === RRType.NSEC || s.type === RRType.NSEC3);
+    let proofSets = cls.authority.filter((s) => s.type === RRType.NSEC || s.type === RRType.NSEC3);
     ctx.proofs?.push(...proofSets);
     if (chain.carried.length > 0 && (cls.kind === 'nodata' || cls.kind === 'nxdomain'))
       cls = { ...cls, authority: [...cls.authority, ...chain.carried] };
@@ -292,6 +352,16 @@ export class Resolver {
     } else {
       v = await this.#validator.validate(cls, type, ctx);
       if (v.correctedKind === 'nodata') cls = { ...cls, kind: 'nodata', rcode: Rcode.NOERROR };
+      if (unprovenAliasTarget(cls, v)) {
+        // The aliases validate but the authority section does not prove the target's NODATA /
+        // NXDOMAIN (a server that sends the chain without the target's proof): that is no
+        // forged evidence, only missing evidence — ask for the target itself, as for a chain
+        // that leaves the server's data. Its unproven records are not carried along.
+        ctx.trace?.(`; no proof for ${cls.finalName.toString()} in the alias answer: asking for it`);
+        cls = { ...cls, kind: 'incomplete' };
+        v = { ...v.links.reduce(weaker, { status: 'secure', ttl: this.#ttl.maxTtl }), links: v.links };
+        proofSets = [];
+      }
     }
     cls.aliases.forEach((a, i) => {
       chain.aliases.push({ kind: a.kind, from: a.from, to: a.to, status: v.links[i]?.status ?? v.status });
@@ -330,8 +400,9 @@ export class Resolver {
     const extra = {
       ...(v.reason === undefined ? {} : { reason: v.reason }),
       ...(v.ede === undefined ? {} : { ede: v.ede }),
+      ...(v.status === 'insecure' && v.insecureKind !== undefined ? { insecureKind: v.insecureKind } : {}),
     };
-    const ttl = Math.max(0, Math.min(v.ttl, this.#maxTtl));
+    const ttl = Math.max(0, Math.min(v.ttl, this.#ttl.maxTtl));
     switch (cls.kind) {
       case 'positive':
         return {
@@ -339,13 +410,25 @@ export class Resolver {
           ...extra,
           kind: 'answer',
           status: v.status,
-          records: cls.answers.flatMap((s) => s.rrs),
+          rrset: new Proven(
+            cls.answers.flatMap((s) => s.rrs),
+            v.status,
+            extra,
+          ),
           signatures: cls.answers.flatMap((s) => s.sigs),
           ttl,
         };
       case 'nodata':
       case 'nxdomain':
-        return { ...base, ...extra, kind: cls.kind, status: v.status, records: [], signatures: [], ttl };
+        return {
+          ...base,
+          ...extra,
+          kind: cls.kind,
+          status: v.status,
+          rrset: new Proven([], v.status, extra),
+          signatures: [],
+          ttl,
+        };
       case 'error': {
         const reason = cls.problem ?? `upstream answered ${rcodeToString(cls.rcode)}`;
         return failed(
@@ -366,6 +449,16 @@ export class Resolver {
       }
     }
   }
+}
+
+/** An alias answer whose links are not bogus but whose target's denial is. */
+function unprovenAliasTarget(cls: Classified, v: ResponseVerdict): boolean {
+  return (
+    cls.aliases.length > 0 &&
+    (cls.kind === 'nodata' || cls.kind === 'nxdomain') &&
+    v.status === 'bogus' &&
+    v.links.every((l) => l.status !== 'bogus')
+  );
 }
 
 function negativeFromCache(name: Name, kind: 'nxdomain' | 'nodata'): Classified {
@@ -397,7 +490,7 @@ function failed(
     kind: 'failed',
     status: why.status,
     rcode: why.rcode ?? Rcode.SERVFAIL,
-    records: [],
+    rrset: new Proven([], why.status, why),
     signatures: [],
     aliases,
     canonicalName: aliases.at(-1)?.to ?? name,

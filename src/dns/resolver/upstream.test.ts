@@ -1,4 +1,4 @@
-/** Upstreams: ForwardingUpstream's query flags, SharedUpstream's sharing, isLoopback, trust anchors, root hints, budget. */
+/** Upstreams: ForwardingUpstream's query flags, SharedUpstream's sharing, trust anchors, root hints, budget. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seededRandom } from '../../util/index.ts';
@@ -6,13 +6,7 @@ import { Name, parseZone, RRType, type Message } from '../wire/index.ts';
 import { TrustAnchors } from './anchors.ts';
 import { Budget, BudgetExceeded, DEFAULT_LIMITS } from './budget.ts';
 import { rootHintsFromRecords } from './root-hints.ts';
-import {
-  ForwardingUpstream,
-  isLoopback,
-  SharedUpstream,
-  type DnsExchange,
-  type FetchContext,
-} from './upstream.ts';
+import { ForwardingUpstream, SharedUpstream, type DnsExchange, type FetchContext } from './upstream.ts';
 
 const ctx = (): FetchContext => ({ budget: new Budget(DEFAULT_LIMITS) });
 
@@ -59,19 +53,6 @@ test('SharedUpstream sends one exchange for concurrent identical fetches', async
   await Promise.all([1, 2, 3].map(() => up.fetch(Name.parse('example.'), RRType.DNSKEY, ctx())));
   await up.fetch(Name.parse('example.'), RRType.DS, ctx());
   assert.equal(sent.length, 2);
-});
-
-test('isLoopback: 127.0.0.0/8 and ::1 only', () => {
-  const yes = ['127.0.0.1', '127.53.0.1', '::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1'];
-  const no = ['128.0.0.1', '10.0.0.1', '::', '2001:db8::1', 'fe80::1', '::ffff:192.0.2.1', 'localhost'];
-  assert.deepEqual(
-    yes.map(isLoopback),
-    yes.map(() => true),
-  );
-  assert.deepEqual(
-    no.map(isLoopback),
-    no.map(() => false),
-  );
 });
 
 test('TrustAnchors: the closest anchor above a name; negative anchors (RFC 7646)', () => {

@@ -7,8 +7,10 @@
  * dns/transport (tests script it).
  */
 import { makeQuery, RRClass, type Message, type Name } from '../wire/index.ts';
-import type { Random } from '../../util/index.ts';
+import { formatServer, type Random } from '../../util/index.ts';
 import type { Budget } from './budget.ts';
+import { InFlight } from './cache.ts';
+import type { TtlPolicy } from './defaults.ts';
 
 export interface ServerAddress {
   address: string;
@@ -26,6 +28,23 @@ export interface DnsExchange {
 export interface FetchContext {
   budget: Budget;
   trace?: ((line: string) => void) | undefined;
+  /** The resolver's cache lifetimes, for what an upstream caches itself (delegations, glue). */
+  ttl?: TtlPolicy;
+  /**
+   * Servers (as `formatServer` writes them, or `referral`) not to ask: their answer to this
+   * question was bogus. When every server is to be avoided the fetch fails without a query.
+   */
+  avoid?: ReadonlySet<string> | undefined;
+}
+
+/** The servers of `servers` not in `avoid`. */
+export function serversToAsk<S extends ServerAddress>(
+  servers: readonly S[],
+  avoid: ReadonlySet<string> | undefined,
+): S[] {
+  return avoid === undefined || avoid.size === 0
+    ? [...servers]
+    : servers.filter((s) => !avoid.has(formatServer(s)));
 }
 
 export type FetchResult = { ok: true; message: Message; server: string } | { ok: false; reason: string };
@@ -33,18 +52,13 @@ export type FetchResult = { ok: true; message: Message; server: string } | { ok:
 export interface Upstream {
   /** Fetch the response to (name, type); the caller validates whatever comes back. */
   fetch(name: Name, type: number, ctx: FetchContext): Promise<FetchResult>;
+  /**
+   * Forget what the upstream itself remembers for (name, type) — the validator found it bogus
+   * (e.g. the DS a referral carried): the next fetch asks a server again.
+   */
+  forget?(name: Name, type: number): void;
   /** Human label for traces (`validate via 127.0.0.1:53`). */
   readonly description: string;
-}
-
-export function formatServer(s: ServerAddress): string {
-  return s.address.includes(':') ? `[${s.address}]:${s.port}` : `${s.address}:${s.port}`;
-}
-
-/** True for 127.0.0.0/8 and ::1 (also written as ::ffff:127.x.y.z). */
-export function isLoopback(address: string): boolean {
-  const a = address.toLowerCase().replace(/^::ffff:/, '');
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a) || /^(0{0,4}:){2,7}0{0,3}1$/.test(a) || a === '::1';
 }
 
 /**
@@ -53,7 +67,7 @@ export function isLoopback(address: string): boolean {
  */
 export class SharedUpstream implements Upstream {
   readonly #inner: Upstream;
-  readonly #pending = new Map<string, Promise<FetchResult>>();
+  readonly #pending = new InFlight<FetchResult>();
   readonly description: string;
 
   constructor(inner: Upstream) {
@@ -62,12 +76,12 @@ export class SharedUpstream implements Upstream {
   }
 
   fetch(name: Name, type: number, ctx: FetchContext): Promise<FetchResult> {
-    const key = `${name.key()}|${type}`;
-    const existing = this.#pending.get(key);
-    if (existing !== undefined) return existing;
-    const p = this.#inner.fetch(name, type, ctx).finally(() => this.#pending.delete(key));
-    this.#pending.set(key, p);
-    return p;
+    const avoid = ctx.avoid === undefined ? '' : [...ctx.avoid].sort().join(' ');
+    return this.#pending.run(`${name.key()}|${type}|${avoid}`, () => this.#inner.fetch(name, type, ctx));
+  }
+
+  forget(name: Name, type: number): void {
+    this.#inner.forget?.(name, type);
   }
 }
 
@@ -102,12 +116,14 @@ export class ForwardingUpstream implements Upstream {
   }
 
   async fetch(name: Name, type: number, ctx: FetchContext): Promise<FetchResult> {
+    const servers = serversToAsk(this.#servers, ctx.avoid);
+    if (servers.length === 0) return { ok: false, reason: 'no other resolver to ask' };
     ctx.budget.spendQuery();
     const query = makeQuery(
       { name, type, class: RRClass.IN },
       { id: this.#random.int(0x10000), rd: true, cd: this.#cd, dnssecOk: true },
     );
-    const res = await this.#net.exchange(query, this.#servers);
+    const res = await this.#net.exchange(query, servers);
     if (!res.ok) return res;
     return { ok: true, message: res.message, server: formatServer(res.server) };
   }

@@ -7,14 +7,15 @@
  * the DS RRset belongs to the parent zone, RFC 4035 §5.2). The status of the whole is its
  * weakest part. Must never: return `secure` for data whose signature was not verified.
  */
-import { Ede, type Proof } from '../dnssec/index.ts';
+import { Ede, type InsecureKind, type Proof } from '../dnssec/index.ts';
 import { Name, Rcode, RRType, typeToString, type Rr, type SoaRdata } from '../wire/index.ts';
 import type { AliasStep, Classified } from './classify.ts';
-import { proveNegative, proveWildcardExpansion } from './denial.ts';
+import { denialContext, proveNegative, proveWildcardExpansion } from './denial.ts';
 import type { KeyFinder, ZoneKeys } from './key-finder.ts';
 import { verifiedProofs } from './proofs.ts';
 import type { RRset } from './rrset.ts';
 import { verifySet, type DnssecCrypto, type ValidationContext } from './verify-set.ts';
+import { DEFAULT_NEGATIVE_TTL } from './defaults.ts';
 
 export interface PartVerdict {
   status: Proof;
@@ -24,6 +25,14 @@ export interface PartVerdict {
   ttl: number;
   /** A DS or DNSKEY needed for the chain of trust could not be fetched: the lookup failed. */
   lookupFailed?: boolean;
+  /** Why an insecure verdict is insecure, when that matters (InsecureKind). */
+  insecureKind?: InsecureKind;
+  /**
+   * The verdict is bogus because the keys of the signer are (a cached or just-found bogus chain
+   * of trust), not because of this response's own data: asking another server for the same
+   * question would not help.
+   */
+  keysBogus?: boolean;
 }
 
 export interface ResponseVerdict extends PartVerdict {
@@ -37,13 +46,25 @@ export interface ResponseVerdict extends PartVerdict {
 }
 
 const RANK: Record<Proof, number> = { secure: 0, insecure: 1, indeterminate: 2, bogus: 3 };
-const MAX_TTL = 86_400;
 
-/** Combine two verdicts: the weaker status wins; the reason of the weaker one is kept. */
+/**
+ * Combine two verdicts: the weaker status wins; the reason of the weaker one is kept. Of two
+ * insecure parts, an insecure kind of either survives (the whole rests on that part too).
+ */
 export function weaker(a: PartVerdict, b: PartVerdict): PartVerdict {
   const worst = RANK[b.status] > RANK[a.status] ? b : a;
   const failed = a.lookupFailed === true || b.lookupFailed === true;
-  return { ...worst, ttl: Math.min(a.ttl, b.ttl), ...(failed ? { lookupFailed: true } : {}) };
+  const kind =
+    worst.status !== 'insecure'
+      ? undefined
+      : [a, b].find((v) => v.status === 'insecure' && v.insecureKind !== undefined)?.insecureKind;
+  const { insecureKind: _kind, ...rest } = worst;
+  return {
+    ...rest,
+    ttl: Math.min(a.ttl, b.ttl),
+    ...(failed ? { lookupFailed: true } : {}),
+    ...(kind === undefined ? {} : { insecureKind: kind }),
+  };
 }
 
 function bogus(reason: string, ede: number = Ede.DNSSEC_BOGUS): PartVerdict {
@@ -86,7 +107,7 @@ export class ResponseValidator {
   /** Validate everything `cls` says about (qname, qtype). */
   async validate(cls: Classified, qtype: number, ctx: ValidationContext): Promise<ResponseVerdict> {
     const links: PartVerdict[] = [];
-    let all: PartVerdict = { status: 'secure', ttl: MAX_TTL };
+    let all: PartVerdict = { status: 'secure', ttl: ctx.ttl.maxTtl };
     for (const step of cls.aliases) {
       const v = await this.#alias(step, cls, ctx);
       links.push(v);
@@ -94,7 +115,7 @@ export class ResponseValidator {
       if (v.status === 'bogus') return { ...all, links };
     }
     if (cls.kind === 'positive') {
-      let final: PartVerdict = { status: 'secure', ttl: MAX_TTL };
+      let final: PartVerdict = { status: 'secure', ttl: ctx.ttl.maxTtl };
       for (const set of cls.answers) {
         final = weaker(final, await this.rrset(set, cls, ctx));
         if (final.status === 'bogus') break;
@@ -113,7 +134,14 @@ export class ResponseValidator {
   }
 
   async #alias(step: AliasStep, cls: Classified, ctx: ValidationContext): Promise<PartVerdict> {
-    const v = await this.rrset(step.rrset, cls, ctx);
+    let v = await this.rrset(step.rrset, cls, ctx);
+    if (v.status === 'secure' && step.contradictingCname !== undefined) {
+      // RFC 6672 §3.3: the synthesized CNAME must carry the DNAME substitution. A secure DNAME
+      // beside a CNAME that points elsewhere is forged evidence, not something to repair.
+      v = bogus(
+        `the CNAME synthesized from the DNAME ${step.rrset.name.toString()} points to ${step.contradictingCname.toString()}, not ${step.to.toString()}`,
+      );
+    }
     ctx.trace?.(`; ${step.kind.toUpperCase()} ${step.from.toString()} -> ${step.to.toString()}: ${v.status}`);
     return v;
   }
@@ -152,7 +180,7 @@ export class ResponseValidator {
     // RFC 4035 §5.3.4: an expanded wildcard answer needs proof that the name itself does not exist.
     const wildcard = v.wildcard;
     const { sets: _sets, ...proof } = this.#prove(cls.authority, zk, ctx, (sets) =>
-      proveWildcardExpansion(set.name, wildcard, sets, zk.zone, ctx.budget.limits),
+      proveWildcardExpansion(set.name, wildcard, sets, zk.zone, denialContext(ctx)),
     );
     ctx.trace?.(`; ${describe(set)} from wildcard ${wildcard.toString()}: ${proof.status}`);
     return { ...proof, ttl: Math.min(ttl, proof.ttl) };
@@ -181,16 +209,18 @@ export class ResponseValidator {
         Ede.NSEC_MISSING,
       );
     }
-    const limits = ctx.budget.limits;
+    const soa = this.#soa(authority, zk, ctx);
+    if (soa !== undefined) return soa;
+    const dc = denialContext(ctx);
     let v = this.#prove(authority, zk, ctx, (sets) =>
-      proveNegative({ name, qtype, kind, proofs: sets, zone: zk.zone, limits }),
+      proveNegative({ name, qtype, kind, proofs: sets, zone: zk.zone, dc }),
     );
     let corrected: 'nodata' | undefined;
     if (kind === 'nxdomain' && v.status === 'bogus') {
       // A server that says NXDOMAIN for an existing name (an empty non-terminal) while its
       // NSEC records prove "no data of this type" has told the authenticated truth of NODATA.
       const alt = this.#prove(authority, zk, ctx, (sets) =>
-        proveNegative({ name, qtype, kind: 'nodata', proofs: sets, zone: zk.zone, limits }),
+        proveNegative({ name, qtype, kind: 'nodata', proofs: sets, zone: zk.zone, dc }),
       );
       if (alt.status === 'secure') {
         v = alt;
@@ -210,12 +240,30 @@ export class ResponseValidator {
     };
   }
 
+  /**
+   * The zone's SOA RRset in a negative answer must verify like the proof beside it: a NODATA or
+   * NXDOMAIN is the zone's signed statement, and a forged or broken part makes it bogus (as
+   * Unbound validates every RRset of the authority section). RFC 4035 §3.1.3: the SOA is
+   * included "along with" its RRSIGs. An absent SOA is left to the proof (RFC 2308 servers send
+   * one; the negative TTL then defaults). Undefined when there is nothing wrong.
+   */
+  #soa(
+    authority: RRset[],
+    zk: ZoneKeys & { status: 'secure' },
+    ctx: ValidationContext,
+  ): PartVerdict | undefined {
+    const set = authority.find((s) => s.type === RRType.SOA && s.name.equals(zk.zone));
+    if (set === undefined) return undefined;
+    const v = verifySet(set, zk, ctx, this.#opts);
+    return v.ok ? undefined : bogus(`${describe(set)}: ${v.reason}`, v.ede);
+  }
+
   /** Verify the NSEC/NSEC3 RRsets of the authority section with `zk`, then run `prove` on them. */
   #prove(
     authority: RRset[],
     zk: ZoneKeys & { status: 'secure' },
     ctx: ValidationContext,
-    prove: (sets: RRset[]) => { status: Proof; reason?: string; ede?: number },
+    prove: (sets: RRset[]) => { status: Proof; reason?: string; ede?: number; insecureKind?: InsecureKind },
   ): PartVerdict & { sets?: RRset[] } {
     const verified = verifiedProofs(authority, zk, ctx, this.#opts);
     if (!verified.ok) return bogus(verified.reason, verified.ede);
@@ -226,6 +274,7 @@ export class ResponseValidator {
       ttl: p.status === 'bogus' ? 0 : verified.ttl,
       ...(p.reason === undefined ? {} : { reason: p.reason }),
       ...(p.ede === undefined ? {} : { ede: p.ede }),
+      ...(p.status === 'insecure' && p.insecureKind !== undefined ? { insecureKind: p.insecureKind } : {}),
     };
   }
 }
@@ -243,6 +292,8 @@ function fromKeys(zk: ZoneKeys, ttl: number): PartVerdict {
     ...('reason' in zk ? { reason: zk.reason } : {}),
     ...(zk.status !== 'secure' && zk.ede !== undefined ? { ede: zk.ede } : {}),
     ...(transient ? { lookupFailed: true } : {}),
+    ...(zk.status === 'insecure' && zk.insecureKind !== undefined ? { insecureKind: zk.insecureKind } : {}),
+    ...(zk.status === 'bogus' ? { keysBogus: true } : {}),
   };
 }
 
@@ -254,7 +305,7 @@ function describe(set: RRset): string {
 export function negativeTtl(authority: RRset[]): number {
   const soa = authority.find((s) => s.type === RRType.SOA);
   const rr = soa?.rrs[0] as Rr<SoaRdata> | undefined;
-  if (soa === undefined || rr === undefined) return 60;
+  if (soa === undefined || rr === undefined) return DEFAULT_NEGATIVE_TTL;
   return Math.min(soa.ttl, rr.data.minimum);
 }
 

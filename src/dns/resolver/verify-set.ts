@@ -9,12 +9,16 @@ import {
   Ede,
   isAlgorithmSupported,
   isDigestSupported,
+  nsec3Sha1,
   verifyRrsetAny,
   verifySignature,
+  type Nsec3HashFunction,
+  type Nsec3Hashes,
   type SignatureVerifier,
 } from '../dnssec/index.ts';
 import type { DnskeyRdata, DsRdata, Name, Rr } from '../wire/index.ts';
 import type { Budget } from './budget.ts';
+import type { TtlPolicy } from './defaults.ts';
 import type { RRset } from './rrset.ts';
 
 /**
@@ -26,6 +30,8 @@ export interface DnssecCrypto {
   isAlgorithmSupported(algorithm: number): boolean;
   isDigestSupported(digestType: number): boolean;
   dsMatchesKey(ds: DsRdata, owner: Name, key: DnskeyRdata): boolean | 'unsupported-digest';
+  /** RFC 5155 §5 hashing (tests count the calls, as they count signature checks). */
+  nsec3Hash: Nsec3HashFunction;
 }
 
 export const DEFAULT_CRYPTO: DnssecCrypto = {
@@ -33,6 +39,7 @@ export const DEFAULT_CRYPTO: DnssecCrypto = {
   isAlgorithmSupported,
   isDigestSupported,
   dsMatchesKey,
+  nsec3Hash: nsec3Sha1,
 };
 
 export interface ValidationContext {
@@ -42,6 +49,10 @@ export interface ValidationContext {
   trace?: ((line: string) => void) | undefined;
   /** NSEC/NSEC3 RRsets seen in this lookup's responses (unverified; the key walk may use them). */
   proofs?: RRset[];
+  /** The resolver's cache lifetimes (maxTtl, bogusTtl). */
+  ttl: TtlPolicy;
+  /** The NSEC3 hashes of this lookup: each computed once, each charged to the budget. */
+  nsec3: Nsec3Hashes;
 }
 
 /** Verify an RRset with a secure key set, charging the budget; shared with the response validator. */

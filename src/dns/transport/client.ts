@@ -9,11 +9,11 @@
  * reuse a query ID across tries; take IDs from anything but the injected Random.
  */
 import { channel } from 'node:diagnostics_channel';
-import { cryptoRandom, type Random } from '../../util/index.ts';
+import { cryptoRandom, formatServer, type Random } from '../../util/index.ts';
 import { makeQuery, Rcode, rcodeToString, type Message, type Question } from '../wire/index.ts';
 import { emptyDropCounts, type DropCounts, type DropReason } from './accept.ts';
 import { TransportError } from './errors.ts';
-import { formatServer, type ServerAddress } from './servers.ts';
+import type { ServerAddress } from './servers.ts';
 import { tcpExchange } from './tcp.ts';
 import { udpExchange, type ExchangeOutcome } from './udp.ts';
 
@@ -159,13 +159,17 @@ export const DEFAULT_TIMEOUT_MS = 2000;
 export const DEFAULT_ATTEMPTS = 2;
 export const DEFAULT_UDP_SIZE = 1232;
 
+/** RFC 6891 §6.2.5: "Values lower than 512 MUST be treated as equal to 512." */
+const MIN_UDP_SIZE = 512;
+/** The EDNS UDP payload size is a 16-bit field. */
+const MAX_UDP_SIZE = 0xffff;
+
 /** RCODEs after which the next server is asked. */
 const NEXT_SERVER: ReadonlySet<number> = new Set([Rcode.SERVFAIL, Rcode.REFUSED, Rcode.NOTIMP]);
 
 function toTemplate(q: Question | Message, opts: QueryOptions): Message {
   if ('questions' in q) return q;
-  // RFC 6891 §6.2.5: "Values lower than 512 MUST be treated as equal to 512."
-  const udpSize = Math.min(Math.max(opts.udpSize ?? DEFAULT_UDP_SIZE, 512), 0xffff);
+  const udpSize = Math.min(Math.max(opts.udpSize ?? DEFAULT_UDP_SIZE, MIN_UDP_SIZE), MAX_UDP_SIZE);
   return makeQuery(q, {
     id: 0,
     rd: opts.recursionDesired ?? true,

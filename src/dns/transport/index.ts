@@ -27,13 +27,12 @@ export type {
 } from './client.ts';
 export { TransportError } from './errors.ts';
 export type { TransportErrorCode } from './errors.ts';
+export { DNS_PORT } from '../wire/index.ts';
 export { createExchange } from './exchange.ts';
 export type { ServerListExchange, ServerListResult } from './exchange.ts';
 export {
   addressFamily,
-  DNS_PORT,
   FALLBACK_SERVER,
-  formatServer,
   MAX_RESOLV_CONF_SERVERS,
   normalizeAddress,
   parseResolvConf,

@@ -7,6 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIPv4, isIPv6, SocketAddress } from 'node:net';
+import { formatServer } from '../../util/index.ts';
+import { DNS_PORT } from '../wire/index.ts';
 import { TransportError } from './errors.ts';
 
 /** One DNS server. IPv6 addresses are kept without brackets and may carry a zone (`fe80::1%eth0`). */
@@ -15,10 +17,15 @@ export interface ServerAddress {
   port: number;
 }
 
-export const DNS_PORT = 53;
-
 /** resolv.conf(5): "Up to MAXNS (currently 3) name servers may be listed". */
 export const MAX_RESOLV_CONF_SERVERS = 3;
+
+/** resolv.conf(5): `options timeout:n` "is capped to 30" (seconds). */
+const MAX_RESOLV_CONF_TIMEOUT_S = 30;
+/** resolv.conf(5): `options attempts:n` "is capped to 5". */
+const MAX_RESOLV_CONF_ATTEMPTS = 5;
+/** The highest TCP/UDP port number. */
+const MAX_PORT = 0xffff;
 
 const ZONE = /^[A-Za-z0-9_.-]{1,64}$/;
 
@@ -31,7 +38,7 @@ function bad(spec: string, why: string): TransportError {
 function parsePort(spec: string, text: string): number {
   if (!/^\d{1,5}$/.test(text)) throw bad(spec, `port '${text}' is not a number`);
   const port = Number(text);
-  if (port < 1 || port > 65535) throw bad(spec, `port ${port} is outside 1-65535`);
+  if (port < 1 || port > MAX_PORT) throw bad(spec, `port ${port} is outside 1-${MAX_PORT}`);
   return port;
 }
 
@@ -70,13 +77,6 @@ export function parseServerSpec(spec: string, opts: { defaultPort?: number } = {
   return { address: host, port: portText === undefined ? defaultPort : parsePort(spec, portText) };
 }
 
-/** `192.0.2.1:53` or `[2001:db8::1]:53`. */
-export function formatServer(server: ServerAddress): string {
-  return server.address.includes(':')
-    ? `[${server.address}]:${server.port}`
-    : `${server.address}:${server.port}`;
-}
-
 /**
  * Why `server` cannot be used as it is (not an IP literal, port outside 1–65535), or undefined.
  * The sockets would otherwise look a host name up through the system resolver, or throw.
@@ -85,8 +85,8 @@ export function serverProblem(server: ServerAddress): string | undefined {
   const [bare = '', zone] = server.address.split('%');
   const isIp = zone === undefined ? isIPv4(bare) || isIPv6(bare) : isIPv6(bare) && ZONE.test(zone);
   if (!isIp) return `'${server.address}' is not an IP address`;
-  if (!Number.isInteger(server.port) || server.port < 1 || server.port > 65535)
-    return `port ${server.port} is outside 1-65535`;
+  if (!Number.isInteger(server.port) || server.port < 1 || server.port > MAX_PORT)
+    return `port ${server.port} is outside 1-${MAX_PORT}`;
   return undefined;
 }
 
@@ -127,9 +127,8 @@ function applyOption(conf: ResolvConf, opt: string, lineNo: number): void {
   const m = /^(timeout|attempts):(\d+)$/.exec(opt);
   if (m !== null) {
     const n = Number(m[2]);
-    // resolv.conf(5): timeout "is capped to 30"; attempts "is capped to 5".
-    if (m[1] === 'timeout') conf.timeoutMs = Math.min(Math.max(n, 1), 30) * 1000;
-    else conf.attempts = Math.min(Math.max(n, 1), 5);
+    if (m[1] === 'timeout') conf.timeoutMs = Math.min(Math.max(n, 1), MAX_RESOLV_CONF_TIMEOUT_S) * 1000;
+    else conf.attempts = Math.min(Math.max(n, 1), MAX_RESOLV_CONF_ATTEMPTS);
   } else if (opt === 'rotate') conf.rotate = true;
   else if (opt === 'use-vc' || opt === 'usevc') conf.useTcp = true;
   else if (/^(timeout|attempts):/.test(opt)) conf.warnings.push(`line ${lineNo}: bad option '${opt}'`);

@@ -8,8 +8,9 @@
 import { connect, type Socket } from 'node:net';
 import type { Message } from '../wire/index.ts';
 import { checkReply } from './accept.ts';
+import { formatServer } from '../../util/index.ts';
 import { TransportError } from './errors.ts';
-import { formatServer, type ServerAddress } from './servers.ts';
+import type { ServerAddress } from './servers.ts';
 import {
   abortError,
   networkError,

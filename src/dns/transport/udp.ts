@@ -9,8 +9,9 @@
 import { createSocket, type RemoteInfo } from 'node:dgram';
 import { encodeMessage, type Message } from '../wire/index.ts';
 import { checkReply, isFromServer, type DropReason } from './accept.ts';
+import { formatServer } from '../../util/index.ts';
 import { TransportError } from './errors.ts';
-import { addressFamily, formatServer, serverProblem, type ServerAddress } from './servers.ts';
+import { addressFamily, serverProblem, type ServerAddress } from './servers.ts';
 
 /** Options of one exchange (UDP or TCP) with one server. */
 export interface ExchangeOptions {

@@ -3,6 +3,9 @@
  * mnemonics, so code reads `RRType.TLSA` and text output prints `TLSA` or `TYPE65534`.
  */
 
+/** RFC 1035 §4.2.1: "The Internet supports name server access using TCP [RFC-793] on server port 53". */
+export const DNS_PORT = 53;
+
 /** Resource record types used by dane-mta (others are kept as raw RFC 3597 data). */
 export const RRType = {
   A: 1,

@@ -6,7 +6,8 @@
  * the server. Must never listen on a non-loopback address, and must close promptly.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { createServer, isIP, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
+import { isLoopback } from '../../util/index.ts';
 import { Name, type Message } from '../../dns/wire/index.ts';
 import { handleQueryBytes, type Handled } from './answer.ts';
 import { LabDnsError } from './lab-dns-error.ts';
@@ -54,10 +55,6 @@ export interface Authority {
 }
 
 const MAX_BIND_ATTEMPTS = 12;
-
-function isLoopback(address: string): boolean {
-  return address === '::1' || (isIP(address) === 4 && address.startsWith('127.'));
-}
 
 function checkOptions(opts: AuthorityOptions): { addresses: string[]; port: number } {
   if (opts.listen.length === 0)

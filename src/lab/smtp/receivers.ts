@@ -11,10 +11,10 @@
  * smtp-server's log, never lets a client error escape as an exception, and close() never waits
  * for clients.
  */
-import { isIP, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import type { SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
-import { describeError } from '../../util/index.ts';
+import { describeError, isLoopback } from '../../util/index.ts';
 import { messageIdOf } from './message-facts.ts';
 import { ReceiverState } from './receiver-state.ts';
 import { onSecure, tlsOptions } from './receiver-tls.ts';
@@ -94,14 +94,6 @@ function checkOptions(opts: StartReceiverOptions): void {
   if (opts.maxSize !== undefined && (!Number.isInteger(opts.maxSize) || opts.maxSize <= 0)) {
     bad('maxSize must be a positive integer');
   }
-}
-
-/** True for 127.0.0.0/8 and ::1. */
-function isLoopback(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) return address.startsWith('127.');
-  if (family === 6) return /^(0{0,4}:){2,7}0{0,3}1$/.test(address) || address === '::1';
-  return false;
 }
 
 /** The connection object smtp-server made for a session (it emits the session's errors). */
