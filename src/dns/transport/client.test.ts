@@ -5,7 +5,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { seededRandom } from '../../util/index.ts';
 import { makeQuery, Name, Rcode, RRClass, RRType, type Message, type Question } from '../wire/index.ts';
 import {
@@ -17,8 +16,8 @@ import {
   type Handler,
 } from '../../../test/helpers/fake-dns-server.ts';
 import {
-  DNS_DROP_CHANNEL,
-  DNS_QUERY_CHANNEL,
+  dnsDropChannel,
+  dnsQueryChannel,
   query,
   type DnsDropEvent,
   type DnsQueryEvent,
@@ -136,10 +135,10 @@ test('a ready Message is sent with its flags but a fresh ID', async () => {
 
 test('a spoofed ID and a wrong question are dropped, then the real answer is accepted', async () => {
   const drops: DnsDropEvent[] = [];
-  const onDrop = (e: unknown): void => {
-    drops.push(e as DnsDropEvent);
+  const onDrop = (e: DnsDropEvent): void => {
+    drops.push(e);
   };
-  subscribe(DNS_DROP_CHANNEL, onDrop);
+  const stopDrops = dnsDropChannel.subscribe(onDrop);
   try {
     await withServers(
       [
@@ -162,7 +161,7 @@ test('a spoofed ID and a wrong question are dropped, then the real answer is acc
       },
     );
   } finally {
-    unsubscribe(DNS_DROP_CHANNEL, onDrop);
+    stopDrops();
   }
   assert.deepEqual(
     drops.map((d) => [d.reason, d.transport]),
@@ -288,10 +287,10 @@ test('SERVFAIL, REFUSED, NOTIMP and FORMERR move on; the last rcode reply is ret
 
 test('every try is published on mta:dns:query', async () => {
   const events: DnsQueryEvent[] = [];
-  const onQuery = (e: unknown): void => {
-    events.push(e as DnsQueryEvent);
+  const onQuery = (e: DnsQueryEvent): void => {
+    events.push(e);
   };
-  subscribe(DNS_QUERY_CHANNEL, onQuery);
+  const stopQueries = dnsQueryChannel.subscribe(onQuery);
   try {
     await withServers([silent, answering], async ([s1, s2]) => {
       const res = await query(question('mx.example.org.', RRType.MX), {
@@ -311,7 +310,7 @@ test('every try is published on mta:dns:query', async () => {
       assert.equal(events[1]!.id, res.message.id);
     });
   } finally {
-    unsubscribe(DNS_QUERY_CHANNEL, onQuery);
+    stopQueries();
   }
 });
 

@@ -8,8 +8,7 @@
  * Must never: throw or reject for network conditions (failures are `{ ok: false }` values);
  * reuse a query ID across tries; take IDs from anything but the injected Random.
  */
-import { channel } from 'node:diagnostics_channel';
-import { cryptoRandom, formatServer, type Random } from '../../util/index.ts';
+import { ChannelName, cryptoRandom, formatServer, TypedChannel, type Random } from '../../util/index.ts';
 import { makeQuery, Rcode, rcodeToString, type Message, type Question } from '../wire/index.ts';
 import { emptyDropCounts, type DropCounts, type DropReason } from './accept.ts';
 import { TransportError } from './errors.ts';
@@ -18,9 +17,9 @@ import { tcpExchange } from './tcp.ts';
 import { udpExchange, type ExchangeOutcome } from './udp.ts';
 
 /** Channel name of the per-try query event (`DnsQueryEvent`). */
-export const DNS_QUERY_CHANNEL = 'mta:dns:query';
+export const DNS_QUERY_CHANNEL = ChannelName.DNS_QUERY;
 /** Channel name of the dropped-reply event (`DnsDropEvent`). */
-export const DNS_DROP_CHANNEL = 'mta:dns:reply-dropped';
+export const DNS_DROP_CHANNEL = ChannelName.DNS_REPLY_DROPPED;
 
 /** Published on `mta:dns:query` once per try (one server, UDP and any TCP retry). */
 export interface DnsQueryEvent {
@@ -41,6 +40,10 @@ export interface DnsDropEvent {
   reason: DropReason;
   detail: string;
 }
+
+/** The typed channels of the two events (names declared in util/diagnostics.ts). */
+export const dnsQueryChannel = new TypedChannel<DnsQueryEvent>(DNS_QUERY_CHANNEL);
+export const dnsDropChannel = new TypedChannel<DnsDropEvent>(DNS_DROP_CHANNEL);
 
 /** Counters of one `query()` call. */
 export interface QueryStats {
@@ -190,8 +193,7 @@ function formerr(server: ServerAddress): TransportError {
 }
 
 function publishTry(msg: Message, server: ServerAddress, res: TryResult): void {
-  const ch = channel(DNS_QUERY_CHANNEL);
-  if (!ch.hasSubscribers) return;
+  if (!dnsQueryChannel.hasSubscribers) return;
   const q = msg.questions[0];
   const event: DnsQueryEvent = {
     server: formatServer(server),
@@ -202,7 +204,7 @@ function publishTry(msg: Message, server: ServerAddress, res: TryResult): void {
     outcome: res.ok ? rcodeToString(res.message.rcode) : res.error.code,
     id: msg.id,
   };
-  ch.publish(event);
+  dnsQueryChannel.publish(event);
 }
 
 function allFailed(template: Message, failures: TransportError[]): TransportError {
@@ -275,7 +277,6 @@ async function tryOnce(
   opts: QueryOptions,
   stats: QueryStats,
 ): Promise<TryResult> {
-  const dropChannel = channel(DNS_DROP_CHANNEL);
   stats.tries++;
   const res = await transport.query(msg, server, {
     timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
@@ -283,9 +284,8 @@ async function tryOnce(
     signal: opts.signal,
     onDrop: (reason, detail, via) => {
       stats.dropped[reason]++;
-      if (dropChannel.hasSubscribers) {
-        const event: DnsDropEvent = { server: formatServer(server), transport: via, reason, detail };
-        dropChannel.publish(event);
+      if (dnsDropChannel.hasSubscribers) {
+        dnsDropChannel.publish({ server: formatServer(server), transport: via, reason, detail });
       }
     },
     onSend: (via) => {

@@ -12,6 +12,8 @@ export {
   DEFAULT_UDP_SIZE,
   DNS_DROP_CHANNEL,
   DNS_QUERY_CHANNEL,
+  dnsDropChannel,
+  dnsQueryChannel,
   networkTransport,
   query,
 } from './client.ts';
