@@ -44,7 +44,11 @@ interface Destination {
   key: string;
   jobs: QueueJob[];
   limiter: Limiter;
+  /** Every host failed: messages for it are deferred until then (Postfix's dead destination). */
   backoffUntil: number;
+  backoffReason: string;
+  /** No connection slot was free across the nodes: try again then. */
+  waitUntil: number;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -168,9 +172,7 @@ export class Scheduler {
     if (room <= 0 || this.#runs.size >= c.delivery.concurrency) return;
     const now = this.#o.clock.now();
     const exclude = [...this.#destinations.values()]
-      .filter(
-        (d) => d.backoffUntil > now || d.jobs.length >= this.#policy(d.key, now).messages_per_connection * 4,
-      )
+      .filter((d) => d.jobs.length >= this.#policy(d.key, now).messages_per_connection * 4)
       .map((d) => d.key);
     const claimed = await this.#safely('claim', () =>
       this.#o.store.claim({
@@ -196,7 +198,7 @@ export class Scheduler {
   #destination(key: string): Destination {
     let d = this.#destinations.get(key);
     if (d === undefined) {
-      d = { key, jobs: [], limiter: this.#limiter(key), backoffUntil: 0 };
+      d = { key, jobs: [], limiter: this.#limiter(key), backoffUntil: 0, backoffReason: '', waitUntil: 0 };
       this.#destinations.set(key, d);
     }
     return d;
@@ -221,10 +223,17 @@ export class Scheduler {
     const now = this.#o.clock.now();
     for (const d of this.#destinations.values()) {
       if (d.jobs.length === 0) {
-        if (d.limiter.running === 0) this.#destinations.delete(d.key);
+        if (d.limiter.running === 0 && d.backoffUntil <= now) this.#destinations.delete(d.key);
         continue;
       }
-      if (d.backoffUntil > now) continue;
+      if (d.backoffUntil > now) {
+        void this.#holdBack(d, d.backoffUntil, d.backoffReason);
+        continue;
+      }
+      if (d.waitUntil > now) {
+        wakeAt = Math.min(wakeAt, d.waitUntil);
+        continue;
+      }
       const policy = this.#policy(d.key, now);
       while (d.jobs.length > 0 && this.#runs.size < this.#config.delivery.concurrency) {
         if (d.limiter.freeConnections(policy.concurrency) === 0) break;
@@ -335,7 +344,7 @@ export class Scheduler {
         until: now + this.#config.queue.lease,
       }),
     );
-    if (slot === undefined) d.backoffUntil = now + 1000;
+    if (slot === undefined) d.waitUntil = now + 1000;
     return slot;
   }
 
@@ -390,19 +399,21 @@ export class Scheduler {
     const deferred = results.find((r) => r.outcome === 'deferred');
     if (deferred === undefined || nextRetry === undefined) return;
     d.backoffUntil = nextRetry;
-    void this.#holdBack(d, nextRetry, deferred.reason);
+    d.backoffReason = deferred.reason;
+    void this.#holdBack(d, nextRetry, deferred.reason, true);
   }
 
-  async #holdBack(d: Destination, until: number, reason: string): Promise<void> {
+  async #holdBack(d: Destination, until: number, reason: string, announce = false): Promise<void> {
     const waiting = d.jobs;
     d.jobs = [];
-    queueEventChannel.publish({
-      event: 'backoff',
-      domain: d.key,
-      until: iso(until),
-      reason,
-      messages: waiting.length,
-    });
+    if (announce)
+      queueEventChannel.publish({
+        event: 'backoff',
+        domain: d.key,
+        until: iso(until),
+        reason,
+        messages: waiting.length,
+      });
     if (waiting.length === 0) return;
     const updates = holdBackUpdates(waiting, {
       key: d.key,

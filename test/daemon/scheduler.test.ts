@@ -1,0 +1,147 @@
+/**
+ * Issue #10, scheduler and delivery, observed at the lab's receivers: one destination's messages
+ * share connections (RSET between them, several per session) within `per_destination`; a
+ * destination whose every host failed is held back until its next retry — the messages waiting
+ * for it are deferred without counting an attempt — and delivered once it is back. In-process
+ * daemon; lab on 127.162.0.0/16, intake on 127.163.0.x.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { AttemptEvent, QueueEvent } from '../../src/daemon/index.ts';
+import { DEMO_SCENARIOS, startInternet, type Internet } from '../../src/lab/index.ts';
+import {
+  daemonWorld,
+  intakeOf,
+  nextEvent,
+  openWorldStore,
+  queuedId,
+  startInProcess,
+  submit,
+  until,
+} from './harness.ts';
+
+let net: Internet;
+const DANE = DEMO_SCENARIOS[0];
+
+before(async () => {
+  net = await startInternet({ scenarios: DEMO_SCENARIOS, baseAddress: '127.162.0.0' });
+});
+after(() => net.close());
+
+function receiver() {
+  const host = DANE?.expect.landsOn ?? '';
+  const rx = net.receivers.get(host.toLowerCase());
+  assert.ok(rx !== undefined && DANE !== undefined);
+  return { rx, domain: DANE.domain };
+}
+
+test('40 messages to one destination: shared connections, RSET between, never more than per_destination', async (t) => {
+  const { rx, domain } = receiver();
+  const world = await daemonWorld(net, {
+    listen: '127.163.0.1',
+    delivery: '  per_destination: 3\n  messages_per_connection: 5',
+  });
+  const { daemon } = await startInProcess(world);
+  t.after(async () => {
+    await daemon.stop('test');
+    await world.close();
+  });
+  const before = rx.stats();
+  const sessionsBefore = rx.sessions.length;
+  const intake = intakeOf(daemon);
+  const ids = new Set<string>();
+  await Promise.all(
+    Array.from({ length: 40 }, async (_, i) => {
+      const r = await submit(intake, {
+        from: 'a@client.test',
+        to: [`user@${domain}`],
+        body: `Message-ID: <sched-${i}@client.test>\r\nSubject: ${i}\r\n\r\nx\r\n`,
+      });
+      ids.add(queuedId(r));
+    }),
+  );
+  await until(
+    () => rx.messages.filter((m) => m.messageId?.startsWith('<sched-') === true).length >= 40,
+    '40 messages at the receiver',
+    60_000,
+  );
+  const after = rx.stats();
+  const sessions = rx.sessions.slice(sessionsBefore);
+  assert.ok(
+    after.connections.peak <= Math.max(before.connections.peak, 3),
+    `peak ${after.connections.peak} ≤ 3`,
+  );
+  assert.ok(sessions.length < 40, `connections were shared: ${sessions.length} sessions for 40 messages`);
+  assert.ok(
+    sessions.every((s) => s.messagesAccepted <= 5),
+    'at most messages_per_connection per session',
+  );
+  assert.ok(
+    sessions.some((s) => s.messagesAccepted > 1 && s.resets >= s.messagesAccepted - 1),
+    'RSET between the messages of a session',
+  );
+  assert.ok(
+    rx.messages.every((m) => m.tls.startTls),
+    'every one over TLS',
+  );
+  assert.equal(ids.size, 40);
+});
+
+test('a destination whose hosts are all down is held back until its next retry, then delivered', async (t) => {
+  const { rx, domain } = receiver();
+  const world = await daemonWorld(net, {
+    listen: '127.163.0.2',
+    retry: '3s',
+    delivery: '  per_destination: 1\n  messages_per_connection: 1',
+  });
+  const { daemon } = await startInProcess(world);
+  const store = await openWorldStore(world);
+  t.after(async () => {
+    await rx.up();
+    await store.close();
+    await daemon.stop('test');
+    await world.close();
+  });
+  await rx.down();
+  const backoff = nextEvent(
+    (e: QueueEvent): e is QueueEvent & { event: 'backoff' } => e.event === 'backoff' && e.domain === domain,
+    'the back-off of the destination',
+  );
+  const intake = intakeOf(daemon);
+  const ids: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const r = await submit(intake, {
+      from: 'a@client.test',
+      to: [`user@${domain}`],
+      body: `Message-ID: <down-${i}@client.test>\r\nSubject: ${i}\r\n\r\nx\r\n`,
+    });
+    ids.push(queuedId(r));
+  }
+  const b = await backoff;
+  assert.match(b.reason, /refused|connect/i);
+  // Messages held back were deferred without an attempt against them.
+  await until(async () => {
+    const views = await Promise.all(ids.map((id) => store.show(id)));
+    return views.every((v) => v?.recipients[0]?.state === 'deferred');
+  }, 'all five deferred');
+  const views = await Promise.all(ids.map((id) => store.show(id)));
+  const attempts = views.map((v) => v?.recipients[0]?.attempts ?? -1);
+  assert.ok(
+    attempts.some((n) => n === 0),
+    `some were held back without an attempt: ${attempts.join(',')}`,
+  );
+  assert.ok(
+    views.some((v) => /held back after every host failed/.test(v?.recipients[0]?.reason ?? '')),
+    'the reason says they were held back',
+  );
+  // The host comes back: the next retry delivers every message.
+  await rx.up();
+  const delivered = ids.map((id) =>
+    nextEvent(
+      (e: QueueEvent): e is AttemptEvent => e.event === 'attempt' && e.id === id && e.outcome === 'delivered',
+      `delivery of ${id}`,
+      60_000,
+    ),
+  );
+  await Promise.all(delivered);
+});
