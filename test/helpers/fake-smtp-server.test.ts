@@ -20,6 +20,8 @@ test('parseScript: every directive', () => {
     PAUSE
     RESUME
     ENDLESS: 250-spam
+    FLOOD: 1000 "250-x\\r\\n"
+    MARK: flooded
     STALL
     CLOSE
     RESET
@@ -37,6 +39,8 @@ test('parseScript: every directive', () => {
     { pause: true },
     { resume: true },
     { endless: '250-spam' },
+    { flood: { octets: 1000, chunk: '250-x\r\n' } },
+    { mark: 'flooded' },
     { stall: true },
     { close: true },
     { reset: true },

@@ -27,12 +27,15 @@ export type Step =
   | { reset: true } // destroy the connection at once (RST when data is unread)
   | { pause: true } // stop reading from the socket (the client's writes back up)
   | { resume: true } // read again (a paused socket cannot see the client close)
-  | { endless: string }; // send this line (e.g. `250-spam`) forever, until the client goes away
+  | { endless: string } // send this line (e.g. `250-spam`) forever, until the client goes away
+  | { flood: { octets: number; chunk: string } } // send `chunk` again and again, `octets` in all
+  | { mark: string }; // call the `onMark` option with this name (a test waits for it)
 
 /**
  * Parse a text script, one step a line: `S: text`, `C: text`, `C: /regex/flags`, `C: *`,
  * `RAW: "json string"`, `BYTEWISE: "json string"`, `DATA`, `STARTTLS`, `STALL`,
- * `SLEEP ms`, `CLOSE`, `RESET`, `PAUSE`, `RESUME`, `ENDLESS: line`. Blank lines and `#` comments are skipped.
+ * `SLEEP ms`, `CLOSE`, `RESET`, `PAUSE`, `RESUME`, `ENDLESS: line`, `FLOOD: octets "json string"`,
+ * `MARK: name`. Blank lines and `#` comments are skipped.
  */
 export function parseScript(text: string): Step[] {
   const steps: Step[] = [];
@@ -60,6 +63,14 @@ function parseStep(line: string): Step {
       return { bytewise: JSON.parse(arg) as string };
     case 'ENDLESS':
       return { endless: arg };
+    case 'FLOOD': {
+      const f = /^(\d+)\s+(".*")$/s.exec(arg);
+      if (f === null)
+        throw new Error(`fake-smtp-server: FLOOD wants 'octets "chunk"', got ${JSON.stringify(arg)}`);
+      return { flood: { octets: Number(f[1]), chunk: JSON.parse(f[2] ?? '""') as string } };
+    }
+    case 'MARK':
+      return { mark: arg };
     case 'DATA':
       return { data: true };
     case 'STARTTLS':
@@ -90,6 +101,8 @@ export interface FakeServerOptions {
   tls?: { key: string; cert: string; minVersion?: tls.SecureVersion; maxVersion?: tls.SecureVersion };
   /** How long to keep recording after the script ended, until the client closes (ms, default 1000). */
   lingerMs?: number;
+  /** Called when the script reaches a `MARK: name` step. */
+  onMark?: (name: string) => void;
 }
 
 /** A running fake server and what it saw. */
@@ -226,6 +239,11 @@ class Session {
       return true;
     }
     if ('endless' in step) return this.#endless(step.endless);
+    if ('flood' in step) return this.#flood(step.flood.octets, step.flood.chunk);
+    if ('mark' in step) {
+      this.#opts.onMark?.(step.mark);
+      return true;
+    }
     if ('pause' in step) {
       this.#socket.pause();
       return true;
@@ -333,6 +351,27 @@ class Session {
       await new Promise((r) => setImmediate(r));
     }
     return false;
+  }
+
+  /** Write `chunk` until `octets` went out (each write waits for the socket to drain). */
+  async #flood(octets: number, chunk: string): Promise<boolean> {
+    const block = Buffer.from(chunk.repeat(Math.max(1, Math.floor(65_536 / Math.max(chunk.length, 1)))));
+    for (let sent = 0; sent < octets; sent += block.length) {
+      if (this.#closed) return false;
+      if (!this.#socket.write(block)) {
+        const socket = this.#socket;
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            socket.off('drain', done);
+            socket.off('close', done);
+            resolve();
+          };
+          socket.on('drain', done);
+          socket.on('close', done);
+        });
+      }
+    }
+    return !this.#closed;
   }
 
   async #linger(): Promise<void> {
