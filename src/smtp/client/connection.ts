@@ -27,6 +27,9 @@ export interface ConnectOptions {
   limits?: Partial<ReplyLimits>;
 }
 
+/** The roots of Node's PKIX check: its built-in ones (plus `ca`), or none at all. */
+export type TrustStore = 'system' | 'none';
+
 /** TLS versions a caller may set as the minimum. */
 export type TlsMinVersion = 'TLSv1' | 'TLSv1.2' | 'TLSv1.3';
 
@@ -39,6 +42,8 @@ export interface StartTlsOptions {
   minVersion?: TlsMinVersion;
   /** Extra PKIX trust anchors (PEM), added to Node's built-in roots. */
   ca?: readonly string[];
+  /** 'none': an empty store, so the peer chain is only what the server sent (default 'system'). */
+  trustStore?: TrustStore;
   timeoutMs: number;
 }
 
@@ -252,7 +257,7 @@ export class SmtpConnection {
       rejectUnauthorized: false,
       ...(servername === undefined ? {} : { servername }),
       ...(options.minVersion === undefined ? {} : { minVersion: options.minVersion }),
-      ...(options.ca === undefined ? {} : { ca: [...tls.rootCertificates, ...options.ca] }),
+      ...caOption(options),
       checkServerIdentity: (_host, cert) => tls.checkServerIdentity(reference, cert),
     });
     this.#socket = secure;
@@ -447,6 +452,16 @@ function replyOctets(reply: Reply): number {
   let n = 0;
   for (const line of reply.lines) n += line.length + 6;
   return n;
+}
+
+/*
+ * With an empty CA store OpenSSL has no issuer to add: getPeerCertificate(true) then reports
+ * only the certificates the server sent. With Node's store, the issuer of the last certificate
+ * sent is appended when the store has it — a trust anchor the server never presented.
+ */
+function caOption(o: StartTlsOptions): { ca?: string[] } {
+  if (o.trustStore === 'none') return { ca: [] };
+  return o.ca === undefined ? {} : { ca: [...tls.rootCertificates, ...o.ca] };
 }
 
 /** `[address]:port`, as transcripts print it. */

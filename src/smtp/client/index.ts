@@ -28,6 +28,7 @@ export {
   type PeerInfo,
   type StartTlsOptions,
   type TlsMinVersion,
+  type TrustStore,
 } from './connection.ts';
 export {
   DEFAULT_TIMEOUTS,

@@ -273,13 +273,14 @@ export class Session {
 
   async #handshake(): Promise<void> {
     this.#wire.enter('TLS_HANDSHAKE');
-    const { servername, verifyHostname, minTlsVersion, ca } = this.#o;
+    const { servername, verifyHostname, minTlsVersion, ca, trustStore } = this.#o;
     const peer = await this.#wire.connection().startTls({
       timeoutMs: this.#plan.timeouts.tlsHandshake,
       ...(servername === undefined ? {} : { servername }),
       ...(verifyHostname === undefined ? {} : { verifyHostname }),
       ...(minTlsVersion === undefined ? {} : { minVersion: minTlsVersion }),
       ...(ca === undefined ? {} : { ca }),
+      ...(trustStore === undefined ? {} : { trustStore }),
     });
     this.facts.tls = { used: true, protocol: peer.protocol, cipher: peer.cipher, peer };
     this.#emit({

@@ -245,3 +245,31 @@ test('a self-signed leaf alone is a chain of one', { skip }, async () => {
   assert.equal(result.failure, undefined);
   assert.deepEqual(chain, [new Uint8Array(new X509Certificate(pki.selfSignedCert).raw)]);
 });
+
+test(
+  'trustStore none: the chain is what the server sent; system: Node may add an issuer',
+  { skip },
+  async () => {
+    // Issue 8 item 9: a leaf-only server, a client that knows the CA. With Node's store (and
+    // `ca`), getPeerCertificate(true) appends the CA the server never sent, so DANE-TA would find
+    // a trust anchor that is not in the server's chain (RFC 7671 §5.2.2 requires it there).
+    const pki = makeTestPki();
+    const der = (pem: string): Uint8Array => new Uint8Array(new X509Certificate(pem).raw);
+    const chains: Record<string, Uint8Array[]> = {};
+    for (const trustStore of ['system', 'none'] as const) {
+      const { result } = await run(
+        `${HELLO}\n${ehloLines('STARTTLS')}\n${TLS_UP}\nC: EHLO client.test\n${ehloLines()}\n${VERIFY_ONLY_TAIL}`,
+        {
+          servername: 'mx.test',
+          ca: [pki.caCert],
+          trustStore,
+          verifyPeer: (p) => ((chains[trustStore] = p.chain), { ok: true }),
+        },
+        { tls: { key: pki.leafKey, cert: pki.leafCert } },
+      );
+      assert.equal(result.failure, undefined, trustStore);
+    }
+    assert.deepEqual(chains.system, [der(pki.leafCert), der(pki.caCert)]);
+    assert.deepEqual(chains.none, [der(pki.leafCert)]);
+  },
+);

@@ -489,6 +489,7 @@ test('bad arguments reject with SMTP_ERR_ARGUMENT before connecting', async () =
     ['port 0', { port: 0 }, /invalid port/],
     ['bad local address', { localAddress: 'eth0' }, /not an IP address/],
     ['negative timeout', { timeouts: { mail: -1 } }, /non-negative/],
+    ['unknown trust store', { trustStore: 'all' as 'none' }, /invalid trust store "all"/],
   ];
   for (const [name, patch, want] of cases) {
     await assert.rejects(

@@ -7,7 +7,7 @@
  * Must never: encode policy (defer / bounce / next MX) — results are facts.
  */
 import type { Extensions, Reply, SmtpErrorCode } from '../protocol/index.ts';
-import type { PeerInfo, TlsMinVersion } from './connection.ts';
+import type { PeerInfo, TlsMinVersion, TrustStore } from './connection.ts';
 import type { State, Timeouts } from './session.ts';
 
 /** What the caller's verifyPeer says about the TLS peer. `ok: false` stops the session. */
@@ -45,6 +45,12 @@ export interface SessionOptions {
   minTlsVersion?: TlsMinVersion;
   /** Extra PKIX roots (PEM) for Node's own check, added to its built-in roots. */
   ca?: string[];
+  /**
+   * The roots of Node's own PKIX check: 'system' (default) its built-in roots plus `ca`;
+   * 'none' no roots at all (`ca` unused), so the chain verifyPeer sees is exactly the chain the
+   * server sent — what DANE needs (RFC 7671 §5.2.2: the trust anchor must be in that chain).
+   */
+  trustStore?: TrustStore;
   /** Judge the TLS peer; `{ ok: false }` → QUIT and stop. A throw counts as `ok: false`. */
   verifyPeer?: (peer: PeerInfo) => PeerVerdict | Promise<PeerVerdict>;
   timeouts?: Partial<Timeouts>;
