@@ -80,7 +80,8 @@ export async function runAttempt(
     servername: p.servername,
     verifyHostname: input.mx,
     ...(p.minTlsVersion === undefined ? {} : { minTlsVersion: p.minTlsVersion }),
-    ...(input.ca === undefined ? {} : { ca: input.ca }),
+    // DANE judges only the chain the server sent (RFC 7671 §5.2.2): no roots may complete it.
+    ...(p.auth === 'dane' ? { trustStore: 'none' as const } : input.ca === undefined ? {} : { ca: input.ca }),
     ...(input.localAddress === undefined ? {} : { localAddress: input.localAddress }),
     ...(input.timeouts === undefined ? {} : { timeouts: input.timeouts }),
     ...(input.message === undefined ? {} : { message: input.message }),
