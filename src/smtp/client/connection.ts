@@ -12,6 +12,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { ReplyParser, SmtpError, type Reply, type ReplyLimits } from '../protocol/index.ts';
 import { STATES, type State } from './session.ts';
+import { ticketBound, waitForSessionTicket, type TicketWait } from './session-ticket.ts';
 import { peerInfo, sniName, type PeerInfo } from './tls-peer.ts';
 
 export type { PeerInfo } from './tls-peer.ts';
@@ -44,6 +45,8 @@ export interface StartTlsOptions {
   ca?: readonly string[];
   /** 'none': an empty store, so the peer chain is only what the server sent (default 'system'). */
   trustStore?: TrustStore;
+  /** TLS 1.3: wait (about one round trip) for the server's session ticket (default true; see session-ticket.ts). */
+  awaitSessionTicket?: boolean;
   timeoutMs: number;
 }
 
@@ -71,6 +74,7 @@ export class SmtpConnection {
   #draining = false;
   #closing = false;
   #tls = false;
+  #sessionTicket: TicketWait = 'not-waited';
   readonly #wakers = new Set<Waker>();
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort = (): void => {
@@ -159,6 +163,11 @@ export class SmtpConnection {
   /** True after a successful STARTTLS handshake. */
   get isTls(): boolean {
     return this.#tls;
+  }
+
+  /** How the wait for a TLS 1.3 session ticket after the handshake ended. */
+  get sessionTicket(): TicketWait {
+    return this.#sessionTicket;
   }
 
   /** Read the next reply, waiting at most `timeoutMs` (the replies come in order). */
@@ -261,10 +270,15 @@ export class SmtpConnection {
       checkServerIdentity: (_host, cert) => tls.checkServerIdentity(reference, cert),
     });
     this.#socket = secure;
+    const started = performance.now();
     await this.#handshake(secure, options.timeoutMs);
+    const handshakeMs = performance.now() - started;
     this.#tls = true;
     this.#parser = new ReplyParser(this.#limits);
     this.#attach(secure);
+    if (options.awaitSessionTicket !== false) {
+      this.#sessionTicket = await waitForSessionTicket(secure, ticketBound(handshakeMs));
+    }
     return peerInfo(secure, servername);
   }
 

@@ -10,7 +10,7 @@ import {
 } from '../../../test/helpers/fake-smtp-server.ts';
 import { runTransaction } from './transaction.ts';
 import type { PeerInfo } from './connection.ts';
-import type { TransactionOptions, TransactionResult } from './types.ts';
+import type { SmtpEvent, TransactionOptions, TransactionResult } from './types.ts';
 
 async function run(
   script: string,
@@ -262,4 +262,29 @@ test('trustStore none: the chain is what the server sent; system: Node may add a
   }
   assert.deepEqual(chains.system, [der(pki.leafCert), der(pki.caCert)]);
   assert.deepEqual(chains.none, [der(pki.leafCert)]);
+});
+
+test('TLS 1.3: the first command after STARTTLS waits for the session ticket; TLS 1.2 never waits', async () => {
+  // A TLS 1.3 server sends NewSessionTicket after the client's Finished (Node's does). The
+  // 'tls' event says whether the client saw it before writing EHLO (session-ticket.ts says why).
+  const script = `${HELLO}\n${ehloLines('STARTTLS')}\n${TLS_UP}\nC: EHLO client.test\n${ehloLines()}\n${VERIFY_ONLY_TAIL}`;
+  const cases: {
+    name: string;
+    server: Partial<FakeServerOptions>;
+    opts: Partial<TransactionOptions>;
+    want: string;
+  }[] = [
+    { name: 'TLS 1.3', server: {}, opts: {}, want: 'received' },
+    { name: 'TLS 1.3, wait turned off', server: {}, opts: { awaitSessionTicket: false }, want: 'not-waited' },
+    { name: 'TLS 1.2', server: { tls: { ...tlsOf(), maxVersion: 'TLSv1.2' } }, opts: {}, want: 'not-waited' },
+  ];
+  for (const c of cases) {
+    const events: SmtpEvent[] = [];
+    const { result, srv } = await run(script, { ...c.opts, onEvent: (e) => events.push(e) }, c.server);
+    assert.deepEqual(srv.errors, [], c.name);
+    assert.equal(result.failure, undefined, c.name);
+    const tlsEvent = events.find((e) => e.type === 'tls');
+    assert.equal(tlsEvent?.type === 'tls' ? tlsEvent.sessionTicket : undefined, c.want, c.name);
+    assert.deepEqual(srv.received.slice(0, 3), ['EHLO client.test', 'STARTTLS', 'EHLO client.test'], c.name);
+  }
 });
