@@ -5,11 +5,21 @@
  * records, compared in the same run, interleaved, with the same transaction in TLS mode
  * `require` to the same host (STARTTLS, no certificate verification). Zones are signed by BIND
  * and ldns and served by NSD on port 53; one recursive Resolver is reused, warmed first.
- * Prints ms/transaction (median of N ≥ 50 after warm-up) and the DANE overhead (target < 10 %).
+ * Prints ms/transaction (median of N ≥ 50 after warm-up) and the DANE overhead (target < 10 %),
+ * then the TLS 1.3 stall: the same transaction to Postfix with TLS 1.3 and with TLS 1.2, and
+ * with TLS 1.3 when the client does not wait for the session ticket (src/smtp/client/
+ * session-ticket.ts explains the ~40 ms that wait saves).
  * Needs root and NSD, the BIND/ldns signers and Postfix; without them it prints SKIP and exits 0.
  * Must never reach anything but loopback addresses, nor leave a daemon running.
  */
-import { deliver, lookupRcpt, type DeliverOptions, type DeliveryResult } from '../src/delivery/index.ts';
+import {
+  deliver,
+  lookupRcpt,
+  type DeliverOptions,
+  type DeliveryResult,
+  type OpenSession,
+} from '../src/delivery/index.ts';
+import { openSession } from '../src/smtp/client/index.ts';
 import type { TlsMode } from '../src/policy/index.ts';
 import { cryptoRandom, describeError, systemClock } from '../src/util/index.ts';
 import {
@@ -42,9 +52,10 @@ const TOOLS = [
 
 /**
  * The Postfix receivers. TLS 1.3 is Postfix's default; the TLS 1.2-only one shows the cost of
- * the transaction itself: with TLS 1.3, Postfix sends its session tickets and then, Nagle
+ * the transaction itself. With TLS 1.3, Postfix sends its session tickets and then, Nagle
  * holding its next write until they are acknowledged, waits out the client's delayed ACK
- * (about 40 ms on Linux loopback) before its reply to the EHLO after STARTTLS.
+ * (about 40 ms on Linux loopback) before its reply to the EHLO after STARTTLS — unless the
+ * client sends that EHLO after the tickets arrived (it does; `no ticket wait` shows the stall).
  */
 const RECEIVERS = [
   { label: 'tls13', host: 1, title: 'Postfix, TLS 1.3 (default)', mainCf: {} },
@@ -63,7 +74,12 @@ interface Variant {
   readonly tlsMode: TlsMode;
   /** The TLS level the transaction must reach (else the measurement is meaningless). */
   readonly tls: 'dane' | 'encrypted';
+  /** The SMTP client, when not the default one. */
+  readonly open?: OpenSession;
 }
+
+/** The client as it was before it waited for the TLS 1.3 session ticket. */
+const noTicketWait: OpenSession = (o) => openSession({ ...o, awaitSessionTicket: false });
 
 /** DANE-EE, DANE-TA, and the baseline (mode require to the DANE-EE host, no verification). */
 function variantsFor(label: string): Variant[] {
@@ -73,6 +89,19 @@ function variantsFor(label: string): Variant[] {
     { name: 'require, no verify', domain: `ee-${label}.bench.example`, tlsMode: 'require', tls: 'encrypted' },
   ];
 }
+
+/** The TLS 1.3 stall: `require` to each receiver, and to the TLS 1.3 one without the ticket wait. */
+const STALL_VARIANTS: readonly Variant[] = [
+  { name: 'TLS 1.3', domain: 'ee-tls13.bench.example', tlsMode: 'require', tls: 'encrypted' },
+  {
+    name: 'TLS 1.3, no ticket wait',
+    domain: 'ee-tls13.bench.example',
+    tlsMode: 'require',
+    tls: 'encrypted',
+    open: noTicketWait,
+  },
+  { name: 'TLS 1.2', domain: 'ee-tls12.bench.example', tlsMode: 'require', tls: 'encrypted' },
+];
 
 function benchRecords(pki: Pki): string {
   const ee = tlsaOf(pki.good, { usage: 3, selector: 1, matchingType: 1 });
@@ -142,7 +171,11 @@ type Op = 'lookup-rcpt' | 'send';
 
 /** One transaction; returns its duration in ns, or throws when it did not reach the TLS level. */
 async function once(op: Op, v: Variant, options: BenchOptions): Promise<number> {
-  const opts = { ...options, profile: { ...options.profile, tlsMode: v.tlsMode } };
+  const opts = {
+    ...options,
+    profile: { ...options.profile, tlsMode: v.tlsMode },
+    ...(v.open === undefined ? {} : { open: v.open }),
+  };
   const to = `user@${v.domain}`;
   const start = process.hrtime.bigint();
   const res: DeliveryResult =
@@ -207,6 +240,16 @@ function report(title: string, ms: readonly Measurement[]): void {
   }
 }
 
+/** The TLS 1.3 stall: both TLS versions, and TLS 1.3 without the ticket wait, as ratios to TLS 1.2. */
+function reportStall(op: Op, ms: readonly Measurement[]): void {
+  console.log(`\nTLS 1.3 stall, ${op} (mode require) to Postfix:`);
+  const ref = ms.at(-1);
+  for (const m of ms) {
+    const ratio = ref === undefined ? '' : ` = ${(m.median / ref.median).toFixed(2)} × TLS 1.2`;
+    console.log(`  ${m.name.padEnd(24)} ${(m.median / 1e6).toFixed(2).padStart(7)} ms/transaction${ratio}`);
+  }
+}
+
 async function main(): Promise<void> {
   const missing = missingTools(TOOLS);
   if (missing.length > 0 || !isRoot()) {
@@ -223,6 +266,8 @@ async function main(): Promise<void> {
         report(`${op} to ${r.title}, warm DNS cache:`, ms);
       }
     }
+    for (const op of ['lookup-rcpt', 'send'] as const)
+      reportStall(op, await measureOp(op, STALL_VARIANTS, options));
   } finally {
     await scope.close();
   }

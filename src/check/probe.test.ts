@@ -7,16 +7,14 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
-import { ehloLines, hasOpenssl, makeTestPki, withFakeServer } from '../../test/helpers/fake-smtp-server.ts';
+import { ehloLines, makeTestPki, withFakeServer } from '../../test/helpers/fake-smtp-server.ts';
 import { smtpProbe, type ProbeTarget } from './probe.ts';
-
-const skip = hasOpenssl() ? false : 'openssl CLI not installed';
 
 function target(port: number): ProbeTarget {
   return { address: '127.0.0.1', port, servername: 'mx.test', helo: 'checker.test', timeoutMs: 3000 };
 }
 
-test('STARTTLS offered: EHLO, STARTTLS, handshake with SNI, then QUIT — nothing else', { skip }, async () => {
+test('STARTTLS offered: EHLO, STARTTLS, handshake with SNI, then QUIT — nothing else', async () => {
   const pki = makeTestPki();
   const script = [
     'S: 220 fake.test ESMTP',

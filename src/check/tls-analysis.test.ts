@@ -4,24 +4,22 @@
  * stale record after a renewal with the record that would match now (computed here by
  * node:crypto, not by the code under test), a DANE-TA record for a CA the server does not send,
  * a leaf naming neither host, a DANE-TA certificate expiring within the window or expired, and
- * records no client can use. Certificates from the openssl CLI; time pinned.
+ * records no client can use. Certificates from the in-process test PKI; time pinned.
  */
 import assert from 'node:assert/strict';
 import { createHash, X509Certificate } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { caExt, hasOpenssl, leafExt, OpensslPki, type PkiCert } from '../../test/helpers/openssl-pki.ts';
+import { caExt, leafExt, TestPki, type PkiCert } from '../../test/helpers/test-pki.ts';
 import { parseTlsa, SecureTlsa, type TlsaRecord } from '../dane/index.ts';
 import { proven } from '../dns/dnssec/index.ts';
 import { analyzeDane, summarizeChain, type DaneInput } from './tls-analysis.ts';
 
-const skip = hasOpenssl() ? false : 'openssl CLI not installed';
 const DAY = 86_400_000;
-let pki: OpensslPki | undefined;
+let pki: TestPki | undefined;
 const c: Record<string, PkiCert> = {};
 
 before(() => {
-  if (skip !== false) return;
-  pki = new OpensslPki();
+  pki = new TestPki();
   c.ca = pki.selfSigned('ca', { subject: '/CN=Check CA', ext: caExt() });
   c.leaf = pki.issue('leaf', c.ca, {
     subject: '/CN=mx.example.org',
@@ -67,7 +65,7 @@ function input(records: TlsaRecord[], chain: PkiCert[], extra: Partial<DaneInput
 
 const codes = (r: ReturnType<typeof analyzeDane>): string[] => r.findings.map((f) => f.code);
 
-test('a lone DANE-EE key: validated at depth 0, and a warning that renewal will break mail', { skip }, () => {
+test('a lone DANE-EE key: validated at depth 0, and a warning that renewal will break mail', () => {
   const r = analyzeDane(input([rec(3, 1, c.leaf!)], [c.leaf!, c.ca!]));
   assert.equal(r.dane.result, 'validated');
   assert.equal(r.dane.depth, 0);
@@ -75,13 +73,13 @@ test('a lone DANE-EE key: validated at depth 0, and a warning that renewal will 
   assert.match(r.findings[1]?.fix ?? '', /--next/);
 });
 
-test('the next key published beside the current one: no warning, the spare record is noted', { skip }, () => {
+test('the next key published beside the current one: no warning, the spare record is noted', () => {
   const r = analyzeDane(input([rec(3, 1, c.leaf!), rec(3, 1, c.next!)], [c.leaf!]));
   assert.deepEqual(codes(r), ['dane-ok', 'tlsa-unmatched']);
   assert.equal(r.findings[1]?.severity, 'info');
 });
 
-test('a stale record: an error naming the record that would match now', { skip }, () => {
+test('a stale record: an error naming the record that would match now', () => {
   const r = analyzeDane(input([rec(3, 1, c.leaf!)], [c.next!, c.ca!]));
   assert.equal(r.dane.result, 'failed');
   assert.deepEqual(codes(r), ['tlsa-no-match']);
@@ -94,7 +92,7 @@ test('a stale record: an error naming the record that would match now', { skip }
   assert.equal(r.findings[0]?.severity, 'error');
 });
 
-test('a DANE-TA record for a CA the server does not send', { skip }, () => {
+test('a DANE-TA record for a CA the server does not send', () => {
   const r = analyzeDane(input([rec(2, 0, c.ca!)], [c.leaf!]));
   assert.deepEqual(codes(r), ['dane-ta-ca-not-sent']);
   assert.match(r.findings[0]?.message ?? '', /issued by \/CN=Check CA, which it does not send/);
@@ -105,13 +103,13 @@ test('a DANE-TA record for a CA the server does not send', { skip }, () => {
   assert.deepEqual(codes(sent), ['dane-ok']);
 });
 
-test('DANE-TA: a leaf naming neither host', { skip }, () => {
+test('DANE-TA: a leaf naming neither host', () => {
   const r = analyzeDane(input([rec(2, 1, c.ca!)], [c.other!, c.ca!]));
   assert.deepEqual(codes(r), ['dane-ta-name-mismatch']);
   assert.match(r.findings[0]?.message ?? '', /other\.example/);
 });
 
-test('DANE-TA: certificates expiring within --days warn; expired ones fail', { skip }, () => {
+test('DANE-TA: certificates expiring within --days warn; expired ones fail', () => {
   const records = [rec(2, 1, c.ca!)];
   const chain = [c.leaf!, c.ca!];
   assert.deepEqual(codes(analyzeDane(input(records, chain, { days: 7 }))), ['dane-ok']);
@@ -123,19 +121,19 @@ test('DANE-TA: certificates expiring within --days warn; expired ones fail', { s
   assert.deepEqual(codes(late), ['dane-ta-chain-invalid']);
 });
 
-test('DANE-EE ignores expiry (RFC 7672 §3.1.1): no expiry finding', { skip }, () => {
+test('DANE-EE ignores expiry (RFC 7672 §3.1.1): no expiry finding', () => {
   const r = analyzeDane(input([rec(3, 1, c.leaf!)], [c.leaf!], { nowMs: Date.now() + 60 * DAY, days: 400 }));
   assert.equal(r.dane.result, 'validated');
   assert.deepEqual(codes(r), ['dane-ok', 'no-next-key']);
 });
 
-test('only unusable records: result unusable, no chain findings', { skip }, () => {
+test('only unusable records: result unusable, no chain findings', () => {
   const r = analyzeDane(input([rec(1, 1, c.leaf!), rec(0, 0, c.ca!)], [c.leaf!]));
   assert.equal(r.dane.result, 'unusable');
   assert.deepEqual(r.findings, []);
 });
 
-test('summarizeChain: depth, subject, issuer, expiry and names', { skip }, () => {
+test('summarizeChain: depth, subject, issuer, expiry and names', () => {
   const s = summarizeChain([c.leaf!.der, c.ca!.der, new Uint8Array([0x30, 0x00])]);
   assert.equal(s.length, 2, 'an unparsable certificate is left out');
   assert.equal(s[0]?.subject, '/CN=mx.example.org');

@@ -8,26 +8,16 @@
 import assert from 'node:assert/strict';
 import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import {
-  caExt,
-  hasOpenssl,
-  leafExt,
-  openssl,
-  OpensslPki,
-  type KeyType,
-  type PkiCert,
-} from '../../test/helpers/openssl-pki.ts';
+import { caExt, leafExt, TestPki, type KeyType, type PkiCert } from '../../test/helpers/test-pki.ts';
 import { formatTlsa } from '../dane/index.ts';
 import { tlsaPlan, type PemSource } from './tlsa-plan.ts';
 import { CheckError } from './types.ts';
 
-const skip = hasOpenssl() ? false : 'openssl CLI not installed';
-let pki: OpensslPki | undefined;
+let pki: TestPki | undefined;
 const certs: Partial<Record<KeyType | 'ca' | 'int' | 'viaInt', PkiCert>> = {};
 
 before(() => {
-  if (skip !== false) return;
-  pki = new OpensslPki();
+  pki = new TestPki();
   certs.ca = pki.selfSigned('ca', { subject: '/CN=Plan Root', ext: caExt() });
   certs.int = pki.issue('int', certs.ca, { subject: '/CN=Plan Issuing CA', ext: caExt(0) });
   for (const keyType of ['rsa', 'ec', 'ed25519'] as const) {
@@ -60,7 +50,7 @@ function expected(cert: PkiCert, selector: number, mtype: number): string {
 }
 
 for (const keyType of ['rsa', 'ec', 'ed25519'] as const) {
-  test(`${keyType}: certificate, private key and public key give the same SPKI records`, { skip }, () => {
+  test(`${keyType}: certificate, private key and public key give the same SPKI records`, () => {
     const cert = certs[keyType]!;
     const publicPem = createPublicKey(cert.keyPem).export({ type: 'spki', format: 'pem' }).toString();
     for (const mtype of [0, 1, 2]) {
@@ -81,7 +71,7 @@ for (const keyType of ['rsa', 'ec', 'ed25519'] as const) {
   });
 }
 
-test('owner: --host and --port, else the certificate name', { skip }, () => {
+test('owner: --host and --port, else the certificate name', () => {
   const [a] = tlsaPlan(src('c', certs.ec!.pem));
   assert.equal(a?.owner, '_25._tcp.mx-ec.example.org.');
   assert.match(a.line, /^_25\._tcp\.mx-ec\.example\.org\. IN TLSA 3 1 1 [0-9a-f]{64}$/);
@@ -89,7 +79,7 @@ test('owner: --host and --port, else the certificate name', { skip }, () => {
   assert.equal(b?.owner.toLowerCase(), '_2525._tcp.mx.other.example.');
 });
 
-test('--next: the current and the next record, in that order', { skip }, () => {
+test('--next: the current and the next record, in that order', () => {
   const plan = tlsaPlan(src('cur.pem', certs.rsa!.pem), { next: src('next.key', certs.ed25519!.keyPem) });
   assert.deepEqual(
     plan.map((p) => p.role),
@@ -99,7 +89,7 @@ test('--next: the current and the next record, in that order', { skip }, () => {
   assert.equal(plan[0]?.owner, plan[1]?.owner);
 });
 
-test('--chain: 2 1 1 of the CA that signed the certificate, found in a chain file', { skip }, () => {
+test('--chain: 2 1 1 of the CA that signed the certificate, found in a chain file', () => {
   const chain = src('chain.pem', certs.ca!.pem + certs.int!.pem);
   const plan = tlsaPlan(src('fullchain.pem', certs.viaInt!.pem + certs.int!.pem), { chain });
   assert.deepEqual(
@@ -144,7 +134,7 @@ const REFUSED: readonly [string, () => unknown, RegExp][] = [
 ];
 
 for (const [name, fn, re] of REFUSED) {
-  test(`refused: ${name}`, { skip }, () => {
+  test(`refused: ${name}`, () => {
     assert.throws(
       fn,
       (e: unknown) => e instanceof CheckError && re.test(e.message) && !e.message.includes('\n'),
@@ -152,8 +142,10 @@ for (const [name, fn, re] of REFUSED) {
   });
 }
 
-test('an encrypted private key is refused with advice', { skip }, () => {
-  const enc = openssl(['pkey', '-in', certs.ec!.keyFile, '-aes256', '-passout', 'pass:x']).toString();
+test('an encrypted private key is refused with advice', () => {
+  const enc = certs
+    .ec!.privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'x' })
+    .toString();
   assert.throws(
     () => tlsaPlan(src('enc.pem', enc), { host: 'a.example' }),
     (e: unknown) => e instanceof CheckError && /encrypted private key/.test(e.message),

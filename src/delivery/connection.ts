@@ -198,7 +198,9 @@ function sessionOptions(
   };
   if (verifyPeer !== undefined) opts.verifyPeer = verifyPeer;
   if (policy.minTlsVersion !== undefined) opts.minTlsVersion = policy.minTlsVersion;
-  if (profile.ca !== undefined) opts.ca = [...profile.ca];
+  // DANE judges only the chain the server sent (RFC 7671 §5.2.2): no roots may complete it.
+  if (policy.auth === 'dane') opts.trustStore = 'none';
+  else if (profile.ca !== undefined) opts.ca = [...profile.ca];
   if (profile.localAddress !== undefined) opts.localAddress = profile.localAddress;
   if (profile.timeouts !== undefined) opts.timeouts = profile.timeouts;
   return opts;

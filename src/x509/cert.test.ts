@@ -1,7 +1,8 @@
 /**
- * Tests of certificate parsing: OpenSSL's DANE test certificates, certificates made by the
- * openssl CLI (cross-checked against openssl's own view of them), and malformed DER that must
- * yield X509Error, never a crash.
+ * Tests of certificate parsing: OpenSSL's DANE test certificates, certificates made in-process
+ * (cross-checked against node:crypto's view of them, always) and by the openssl CLI (against
+ * openssl's own view, under the interop rule), and malformed DER that must yield X509Error,
+ * never a crash.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,14 +11,8 @@ import { X509Certificate } from 'node:crypto';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { Certificate as AsnCertificate, Extension } from '@peculiar/asn1-x509';
 import { seededRandom, toHex } from '../util/index.ts';
-import {
-  caExt,
-  hasOpenssl,
-  leafExt,
-  openssl,
-  OpensslPki,
-  type PkiCert,
-} from '../../test/helpers/openssl-pki.ts';
+import { openssl, OpensslPki, requireOpenssl, type PkiCert } from '../../test/helpers/openssl-pki.ts';
+import { TestPki, caExt, leafExt } from '../../test/helpers/test-pki.ts';
 import { extractSpki, parseCertificate, tryParseCertificate } from './cert.ts';
 import { decodeOid } from './der.ts';
 import { vectorPath } from '../../test/helpers/vectors.ts';
@@ -223,9 +218,62 @@ test('PEM parsing of the trust store files', () => {
   assert.equal(parseCertificate(crossRoot[0]!).subject.oneline, '/CN=Cross Root');
 });
 
-const skip = hasOpenssl() ? false : 'openssl CLI not installed';
+test("certificates made in-process: our view equals node:crypto's", (t) => {
+  const pki = new TestPki();
+  t.after(() => {
+    pki.cleanup();
+  });
+  const root = pki.selfSigned('root', { subject: '/C=DE/O=Bücher GmbH/CN=Test Root', ext: caExt(1) });
+  const leaf = pki.issue('leaf', root, {
+    subject: '/OU=Domain Control Validated/CN=mx1.example.org+CN=mx2.example.org',
+    ext: [
+      ...leafExt(['mx1.example.org', '*.example.net']).slice(0, 3),
+      'subjectAltName=DNS:mx1.example.org,DNS:*.example.net,IP:192.0.2.7',
+    ],
+    days: 30,
+  });
+  const weird = pki.issue('weird', root, {
+    subject: '/CN=tab\there/emailAddress=postmaster@example.org/DC=example/DC=org',
+    ext: ['basicConstraints=CA:FALSE', '1.2.3.4.5=critical,ASN1:UTF8String:hello'],
+  });
+  for (const cert of [root, leaf, weird]) {
+    const ours = parseCertificate(cert.der);
+    const node = new X509Certificate(cert.der);
+    assert.equal(
+      ours.serial.replace(/^0+/, ''),
+      node.serialNumber.toLowerCase().replace(/^0+/, ''),
+      cert.name,
+    );
+    assert.equal(toHex(ours.spki), toHex(node.publicKey.export({ type: 'spki', format: 'der' })), cert.name);
+    assert.equal(ours.notBefore, Date.parse(node.validFrom), cert.name);
+    assert.equal(ours.notAfter, Date.parse(node.validTo), cert.name);
+    assert.equal(ours.basicConstraints?.cA ?? false, node.ca, cert.name);
+    assert.equal(ours.selfIssued, node.checkIssued(node), cert.name);
+    const sans = (node.subjectAltName ?? '').split(', ').filter((x) => x !== '');
+    assert.deepEqual(
+      ours.dnsNames,
+      sans.filter((x) => x.startsWith('DNS:')).map((x) => x.slice(4)),
+      cert.name,
+    );
+    assert.deepEqual(
+      ours.ipAddresses,
+      sans.filter((x) => x.startsWith('IP Address:')).map((x) => x.slice(11)),
+      cert.name,
+    );
+  }
+  assert.deepEqual(parseCertificate(leaf.der).commonNames, ['mx1.example.org', 'mx2.example.org']);
+  assert.deepEqual(parseCertificate(weird.der).problems, ['unhandled critical extension 1.2.3.4.5']);
+  assert.deepEqual([...(parseCertificate(root.der).keyUsage ?? [])], ['keyCertSign', 'cRLSign']);
+  assert.equal(parseCertificate(root.der).basicConstraints?.pathLenConstraint, 1);
+  assert.equal(
+    parseCertificate(leaf.der).subject.oneline,
+    '/OU=Domain Control Validated/CN=mx1.example.org+CN=mx2.example.org',
+  );
+  assert.match(parseCertificate(root.der).subject.oneline, /^\/C=DE\/O=B\\xC3\\xBCcher GmbH\/CN=Test Root$/);
+});
 
-test("certificates made by openssl: our view equals openssl's", { skip }, (t) => {
+test("certificates made by openssl: our view equals openssl's", (t) => {
+  if (!requireOpenssl(t)) return;
   const pki = new OpensslPki();
   t.after(() => {
     pki.cleanup();

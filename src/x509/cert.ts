@@ -26,6 +26,7 @@ import {
 import { decodeName, nameValues, type DistinguishedName } from './dn.ts';
 import { X509Error } from './errors.ts';
 import { decodeExtensions, type BasicConstraintsInfo, type KeyUsageName } from './extensions.ts';
+import type { GeneralNameForm, NameConstraintsInfo } from './name-constraints.ts';
 import { publicKeyFromSpki } from './keys.ts';
 
 /** An AlgorithmIdentifier (RFC 5280 §4.1.1.2). */
@@ -65,6 +66,10 @@ export interface Certificate {
   readonly dnsNames: readonly string[];
   /** subjectAltName iPAddresses as text. */
   readonly ipAddresses: readonly string[];
+  /** The GeneralName forms present in subjectAltName. */
+  readonly altNameForms: readonly GeneralNameForm[];
+  /** nameConstraints (RFC 5280 §4.2.1.10), when present. */
+  readonly nameConstraints: NameConstraintsInfo | undefined;
   /** Every subject commonName (2.5.4.3) value. */
   readonly commonNames: readonly string[];
   /** Algorithm of the subject public key (dotted OID). */
@@ -215,6 +220,8 @@ function decodeCertificate(der: Uint8Array): Certificate {
     extendedKeyUsage: ext.extendedKeyUsage,
     dnsNames: ext.dnsNames,
     ipAddresses: ext.ipAddresses,
+    altNameForms: ext.altNameForms,
+    nameConstraints: ext.nameConstraints,
     commonNames: nameValues(subject, '2.5.4.3'),
     publicKeyAlgorithm: tbs.subjectPublicKeyInfo.algorithm.algorithm,
     publicKey: publicKeyFromSpki(raw.spki),

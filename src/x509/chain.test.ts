@@ -1,18 +1,11 @@
 /**
  * Tests of signature checks, CA checks, validity and the bounded DANE-TA path search, with
- * certificates made by the openssl CLI at test time. "now" is derived from the certificates'
+ * certificates made in-process (test/helpers/test-pki.ts) at test time. "now" is derived from the certificates'
  * own notBefore, never from the wall clock.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  caExt,
-  hasOpenssl,
-  leafExt,
-  OpensslPki,
-  type CertOptions,
-  type PkiCert,
-} from '../../test/helpers/openssl-pki.ts';
+import { TestPki, caExt, leafExt, type CertOptions, type PkiCert } from '../../test/helpers/test-pki.ts';
 import { parseCertificate, type Certificate } from './cert.ts';
 import {
   checkCaRole,
@@ -23,9 +16,8 @@ import {
   verifyIssuedBy,
 } from './chain.ts';
 
-const skip = hasOpenssl() ? false : 'openssl CLI not installed';
 const DAY = 86_400_000;
-let pki: OpensslPki;
+let pki: TestPki;
 let root: PkiCert;
 let int: PkiCert;
 let leaf: PkiCert;
@@ -33,18 +25,17 @@ let now: number;
 const P = (c: PkiCert): Certificate => parseCertificate(c.der);
 
 before(() => {
-  if (skip !== false) return;
-  pki = new OpensslPki();
+  pki = new TestPki();
   root = pki.selfSigned('root', { subject: '/CN=Root', ext: caExt() });
   int = pki.issue('int', root, { subject: '/CN=Int', ext: caExt(0) });
   leaf = pki.issue('leaf', int, { subject: '/CN=mx.example.org', ext: leafExt(['mx.example.org']) });
   now = P(leaf).notBefore + DAY;
 });
 after(() => {
-  if (skip === false) pki.cleanup();
+  pki.cleanup();
 });
 
-test('verifyIssuedBy across signature algorithms', { skip }, () => {
+test('verifyIssuedBy across signature algorithms', () => {
   const rsaRoot = pki.selfSigned('rsa-root', { subject: '/CN=RSA Root', ext: caExt(), keyType: 'rsa' });
   const table: {
     name: string;
@@ -107,7 +98,7 @@ test('verifyIssuedBy across signature algorithms', { skip }, () => {
   }
 });
 
-test('verifyIssuedBy rejects a wrong key, a wrong name and a key of another type', { skip }, () => {
+test('verifyIssuedBy rejects a wrong key, a wrong name and a key of another type', () => {
   const impostor = pki.selfSigned('impostor', { subject: '/CN=Int', ext: caExt() }); // same name, other key
   const other = pki.selfSigned('other', { subject: '/CN=Other', ext: caExt(), sameKeyAs: int }); // same key, other name
   const ed = pki.selfSigned('ed-int', { subject: '/CN=Int', ext: caExt(), keyType: 'ed25519' });
@@ -119,7 +110,7 @@ test('verifyIssuedBy rejects a wrong key, a wrong name and a key of another type
   assert.match((checkSignedBy(P(leaf), P(ed).publicKey!) as { reason: string }).reason, /ed25519 key/);
 });
 
-test('checkCaRole', { skip }, () => {
+test('checkCaRole', () => {
   const table: { name: string; ext: string[]; below: number; want: string | undefined }[] = [
     { name: 'CA', ext: caExt(), below: 3, want: undefined },
     { name: 'CA pathlen 0, none below', ext: caExt(0), below: 0, want: undefined },
@@ -141,7 +132,7 @@ test('checkCaRole', { skip }, () => {
   }
 });
 
-test('checkValidity', { skip }, () => {
+test('checkValidity', () => {
   const c = P(leaf);
   const table = [
     { name: 'before notBefore', at: c.notBefore - 1, want: 'CERT_NOT_YET_VALID' },
@@ -160,7 +151,7 @@ test('checkValidity', { skip }, () => {
 const byDer = (anchor: PkiCert) => (c: Certificate) =>
   Buffer.from(c.der).equals(Buffer.from(anchor.der)) ? anchor.name : undefined;
 
-test('findTrustedPath: anchors at each depth, bare keys, missing issuers', { skip }, () => {
+test('findTrustedPath: anchors at each depth, bare keys, missing issuers', () => {
   const L = P(leaf);
   const pool = [P(int), P(root)];
   const table = [
@@ -235,7 +226,7 @@ test('findTrustedPath: anchors at each depth, bare keys, missing issuers', { ski
   }
 });
 
-test('findTrustedPath: path problems found once an anchor matched', { skip }, () => {
+test('findTrustedPath: path problems found once an anchor matched', () => {
   const mk = (name: string, ext: string[], days?: number): PkiCert =>
     pki.issue(name, root, { subject: `/CN=${name}`, ext, ...(days === undefined ? {} : { days }) });
   const leafUnder = (issuer: PkiCert, ext: string[] = leafExt(['mx.example.org'])): Certificate =>
@@ -319,7 +310,7 @@ test('findTrustedPath: path problems found once an anchor matched', { skip }, ()
   assert.equal(ok.ok, true);
 });
 
-test('findTrustedPath: loops, hostile pools and the depth cap terminate', { skip }, () => {
+test('findTrustedPath: loops, hostile pools and the depth cap terminate', () => {
   // Two CAs that certify each other: A is issued by B and B by A.
   const a = pki.selfSigned('loop-a', { subject: '/CN=Loop A', ext: caExt() });
   const b = pki.selfSigned('loop-b', { subject: '/CN=Loop B', ext: caExt() });
@@ -361,7 +352,7 @@ test('findTrustedPath: loops, hostile pools and the depth cap terminate', { skip
   assert.ok(performance.now() - started < 2000);
 });
 
-test('findTrustedPath prefers an anchor issuer over a cross-signed copy of it', { skip }, () => {
+test('findTrustedPath prefers an anchor issuer over a cross-signed copy of it', () => {
   const other = pki.selfSigned('xother', { subject: '/CN=Other Root', ext: caExt() });
   const crossRoot = pki.issue('xroot-cross', other, { subject: '/CN=Root', ext: caExt(), sameKeyAs: root });
   const r = findTrustedPath(P(leaf), [P(int), P(crossRoot), P(other), P(root)], {
@@ -378,7 +369,7 @@ test('findTrustedPath prefers an anchor issuer over a cross-signed copy of it', 
   );
 });
 
-test('validatePath on a good path and with a forged link', { skip }, () => {
+test('validatePath on a good path and with a forged link', () => {
   assert.equal(validatePath([P(leaf), P(int), P(root)], { now, anchorCert: true }), undefined);
   const forged = pki.selfSigned('forged-int', { subject: '/CN=Int', ext: caExt(0) });
   const p = validatePath([P(leaf), P(forged), P(root)], { now, anchorCert: true });

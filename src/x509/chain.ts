@@ -1,7 +1,7 @@
 /**
  * Certification path checks for DANE-TA(2) (RFC 7671 §5.2, RFC 5280 §6.1 in the parts DANE
  * needs): issuer/subject chaining with signature verification, CA flags (basicConstraints cA,
- * keyCertSign), pathLenConstraint, TLS server purpose, validity at an injected `now`, and a
+ * keyCertSign), pathLenConstraint, name constraints, TLS server purpose, validity at an injected `now`, and a
  * bounded search from the leaf to a trust anchor chosen by the caller (a certificate matched by
  * a TLSA record, or a bare public key that signs the topmost certificate).
  * Never reads the clock, never loops (no certificate twice on a path, depth and step caps), and
@@ -10,6 +10,7 @@
 import type { KeyObject } from 'node:crypto';
 import { equalBytes, toHex } from '../util/index.ts';
 import type { Certificate } from './cert.ts';
+import { checkNameConstraints } from './name-constraints.ts';
 import { verifySignature, type SignatureCheck } from './signature.ts';
 
 /** Why a path is not acceptable, with the OpenSSL verify error that best describes it. */
@@ -201,6 +202,27 @@ function structuralProblem(
   return isAnchor ? undefined : purposeProblem(cert, i);
 }
 
+/*
+ * RFC 5280 §6.1.3 (b), (c): every certificate below a CA with name constraints (except a
+ * self-issued intermediate) must have its names within the permitted and outside the excluded
+ * subtrees. The trust anchor's own constraints apply too, as OpenSSL applies them.
+ */
+function nameProblem(path: readonly Certificate[]): ChainProblem | undefined {
+  for (let j = 1; j < path.length; j++) {
+    const ca = path[j] as Certificate;
+    if (ca.nameConstraints === undefined) continue;
+    for (let i = 0; i < j; i++) {
+      const cert = path[i] as Certificate;
+      if (i > 0 && cert.selfIssued) continue;
+      const caName = ca.subject.oneline || 'empty subject';
+      const p = checkNameConstraints(cert, ca.nameConstraints, { isLeaf: i === 0, caName });
+      if (p !== undefined)
+        return chainProblem(p.opensslCode, i, cert, `violates name constraints: ${p.what}`);
+    }
+  }
+  return undefined;
+}
+
 /**
  * Check a path `leaf … top` (leaf first). When `anchorCert` is true the top certificate is the
  * trust anchor (its own signature is not checked); otherwise the caller has verified that a
@@ -215,6 +237,8 @@ export function validatePath(
     const p = structuralProblem(path, i, opts.anchorCert);
     if (p !== undefined) return p;
   }
+  const names = nameProblem(path);
+  if (names !== undefined) return names;
   for (let i = 0; i < path.length; i++) {
     const p = checkValidity(path[i] as Certificate, opts.now, i);
     if (p !== undefined) return p;

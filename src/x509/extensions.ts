@@ -14,6 +14,12 @@ import {
   SubjectAlternativeName,
 } from '@peculiar/asn1-x509';
 import { describeError } from '../util/index.ts';
+import {
+  decodeNameConstraints,
+  generalNameForm,
+  type GeneralNameForm,
+  type NameConstraintsInfo,
+} from './name-constraints.ts';
 
 /** Decoded basicConstraints (RFC 5280 §4.2.1.9). */
 export interface BasicConstraintsInfo {
@@ -61,6 +67,10 @@ export interface ExtensionInfo {
   ipAddresses: string[];
   /** True when a subjectAltName extension is present (even without dNSNames). */
   hasSubjectAltName: boolean;
+  /** The GeneralName forms present in subjectAltName. */
+  altNameForms: GeneralNameForm[];
+  /** Decoded nameConstraints (RFC 5280 §4.2.1.10); undefined when absent. */
+  nameConstraints: NameConstraintsInfo | undefined;
   /** Dotted OIDs of every extension present. */
   oids: string[];
   /** Reasons this certificate must not be used in a validated path. */
@@ -85,10 +95,11 @@ export const ExtensionOid = {
 } as const;
 
 /**
- * Extensions we either process or may safely ignore. Name constraints are deliberately NOT
- * here: we do not implement them, so a critical one makes the certificate unusable.
+ * Extensions we either process or may safely ignore. Name constraints are processed by
+ * name-constraints.ts (dNSName enforced, other forms refused when they apply).
  */
 const RECOGNISED: ReadonlySet<string> = new Set([
+  ExtensionOid.NAME_CONSTRAINTS,
   ExtensionOid.SUBJECT_KEY_ID,
   ExtensionOid.KEY_USAGE,
   ExtensionOid.SUBJECT_ALT_NAME,
@@ -112,6 +123,8 @@ function emptyInfo(): ExtensionInfo {
     dnsNames: [],
     ipAddresses: [],
     hasSubjectAltName: false,
+    altNameForms: [],
+    nameConstraints: undefined,
     oids: [],
     problems: [],
   };
@@ -139,7 +152,12 @@ function decodeOne(info: ExtensionInfo, ext: Ext): void {
       for (const gn of AsnConvert.parse(ext.extnValue, SubjectAlternativeName)) {
         if (gn.dNSName !== undefined) info.dnsNames.push(gn.dNSName);
         if (gn.iPAddress !== undefined) info.ipAddresses.push(gn.iPAddress);
+        const form = generalNameForm(gn);
+        if (form !== undefined && !info.altNameForms.includes(form)) info.altNameForms.push(form);
       }
+      break;
+    case ExtensionOid.NAME_CONSTRAINTS:
+      info.nameConstraints = decodeNameConstraints(ext.extnValue);
       break;
     default:
       break;

@@ -10,6 +10,7 @@ export * from './errors.ts';
 export * from './extensions.ts';
 export * from './keys.ts';
 export * from './names.ts';
+export * from './name-constraints.ts';
 export * from './openssl-errors.ts';
 export * from './pem.ts';
 export * from './signature.ts';

@@ -88,6 +88,8 @@ export interface FakeDnsServer {
   queries: RecordedQuery[];
   /** Errors thrown by the handler (the query is then dropped); tests may assert it is empty. */
   handlerErrors: unknown[];
+  /** Delay timers (`delayMs`, bytewise pauses) still pending; 0 after close(). */
+  pendingTimers(): number;
   close(): Promise<void>;
 }
 
@@ -98,6 +100,8 @@ export interface FakeDnsOptions {
   bytewiseDelayMs?: number;
   /** Port to listen on (default 0: a free one, chosen on the first address). */
   port?: number;
+  /** Called whenever a delay timer starts (a test can wait for it instead of sleeping). */
+  onDelay?: (ms: number) => void;
 }
 
 /** True when a UDP socket can be bound to ::1 on this machine. */
@@ -214,7 +218,12 @@ function frame(bytes: Uint8Array): Uint8Array {
 class Runtime {
   readonly timers = new Set<NodeJS.Timeout>();
   readonly errors: unknown[] = [];
+  readonly onDelay: ((ms: number) => void) | undefined;
   closed = false;
+
+  constructor(onDelay: ((ms: number) => void) | undefined) {
+    this.onDelay = onDelay;
+  }
 
   sleep(ms: number): Promise<void> {
     if (ms <= 0) return Promise.resolve();
@@ -224,6 +233,7 @@ class Runtime {
         resolve();
       }, ms);
       this.timers.add(t);
+      this.onDelay?.(ms);
     });
   }
 
@@ -361,7 +371,7 @@ async function startOnce(
   opts: FakeDnsOptions,
 ): Promise<FakeDnsServer> {
   const bytewiseDelayMs = opts.bytewiseDelayMs ?? 1;
-  const rt = new Runtime();
+  const rt = new Runtime(opts.onDelay);
   const queries: RecordedQuery[] = [];
   const udp: UdpSocket[] = [];
   const tcp: Server[] = [];
@@ -408,5 +418,13 @@ async function startOnce(
     throw e;
   }
   const servers = addresses.map((address) => ({ address, port }));
-  return { port, addresses, servers, queries, handlerErrors: rt.errors, close };
+  return {
+    port,
+    addresses,
+    servers,
+    queries,
+    handlerErrors: rt.errors,
+    pendingTimers: () => rt.timers.size,
+    close,
+  };
 }

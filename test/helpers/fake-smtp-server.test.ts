@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import tls from 'node:tls';
 import { once } from 'node:events';
-import { hasOpenssl, makeTestPki, parseScript, startFakeSmtpServer, type Step } from './fake-smtp-server.ts';
+import { makeTestPki, parseScript, startFakeSmtpServer, type Step } from './fake-smtp-server.ts';
 
 test('parseScript: every directive', () => {
   const steps = parseScript(`
@@ -20,6 +20,10 @@ test('parseScript: every directive', () => {
     PAUSE
     RESUME
     ENDLESS: 250-spam
+    FLOOD: 1000 "250-x\\r\\n"
+    MARK: flooded
+    WAIT: go
+    WAITDATA
     STALL
     CLOSE
     RESET
@@ -37,6 +41,10 @@ test('parseScript: every directive', () => {
     { pause: true },
     { resume: true },
     { endless: '250-spam' },
+    { flood: { octets: 1000, chunk: '250-x\r\n' } },
+    { mark: 'flooded' },
+    { wait: 'go' },
+    { waitData: true },
     { stall: true },
     { close: true },
     { reset: true },
@@ -45,17 +53,22 @@ test('parseScript: every directive', () => {
   assert.throws(() => parseScript('HELLO there'), /cannot parse/);
 });
 
-/** A minimal raw client: send lines, collect everything the server says. */
+/** A minimal raw client: send lines, collect what the server says until `waitFor` matches or it closes. */
 async function talk(port: number, lines: string[], waitFor: RegExp): Promise<string> {
   const socket = net.connect(port, '127.0.0.1');
   let got = '';
-  socket.on('data', (d: Buffer) => {
-    got += d.toString('latin1');
+  const seen = new Promise<void>((resolve) => {
+    socket.on('data', (d: Buffer) => {
+      got += d.toString('latin1');
+      if (waitFor.test(got)) resolve();
+    });
+    socket.on('close', () => {
+      resolve();
+    });
   });
   await once(socket, 'connect');
   socket.write(lines.join(''));
-  const deadline = Date.now() + 3000;
-  while (!waitFor.test(got) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  await seen;
   socket.end();
   return got;
 }
@@ -65,7 +78,7 @@ test('fake server: runs a transcript, records lines, bodies and pipelined lines'
     script:
       'S: 220 hi\nC: EHLO x\nS: 250 ok\nC: DATA\nS: 354 go\nDATA\nS: 250 done\nBYTEWISE: "221 bye\\r\\n"',
   });
-  const got = await talk(srv.port, ['EHLO x\r\n', 'DATA\r\n', '..a\r\n.\r\n'], /221 bye/);
+  const got = await talk(srv.port, ['EHLO x\r\n', 'DATA\r\n', '..a\r\n.\r\n'], /221 bye\r\n$/);
   await srv.done;
   await srv.close();
   assert.equal(got, '220 hi\r\n250 ok\r\n354 go\r\n250 done\r\n221 bye\r\n');
@@ -81,7 +94,7 @@ test('fake server: runs a transcript, records lines, bodies and pipelined lines'
 
 test('fake server: a mismatch is recorded and answered with 500', async () => {
   const srv = await startFakeSmtpServer({ script: 'S: 220 hi\nC: /^EHLO /\nS: 250 ok' });
-  const got = await talk(srv.port, ['HELO x\r\n'], /500/);
+  const got = await talk(srv.port, ['HELO x\r\n'], /500 .*\r\n/);
   await srv.done;
   await srv.close();
   assert.match(got, /500 5\.5\.2/);
@@ -92,38 +105,74 @@ test('fake server: lines after the script are recorded as extra', async () => {
   const srv = await startFakeSmtpServer({ script: 'S: 220 hi', lingerMs: 500 });
   const socket = net.connect(srv.port, '127.0.0.1');
   await once(socket, 'data');
-  socket.write('QUIT\r\n');
-  await new Promise((r) => setTimeout(r, 100));
-  socket.end();
+  // The line and the close may arrive together: the server still records the line.
+  socket.end('QUIT\r\n');
   await srv.done;
   await srv.close();
   assert.deepEqual(srv.extra, ['QUIT']);
 });
 
+test('fake server: STARTTLS with a generated certificate, SNI recorded', async () => {
+  const pki = makeTestPki();
+  const srv = await startFakeSmtpServer({
+    tls: { key: pki.leafKey, cert: pki.chain },
+    script: 'S: 220 hi\nC: STARTTLS\nS: 220 go\nSTARTTLS\nC: NOOP\nS: 250 secure',
+  });
+  const plain = net.connect(srv.port, '127.0.0.1');
+  await once(plain, 'data');
+  plain.write('STARTTLS\r\n');
+  await once(plain, 'data');
+  const secure = tls.connect({ socket: plain, servername: 'mx.test', ca: [pki.caCert] });
+  await once(secure, 'secureConnect');
+  assert.equal(secure.authorized, true);
+  secure.write('NOOP\r\n');
+  const [reply] = (await once(secure, 'data')) as [Buffer];
+  assert.equal(reply.toString(), '250 secure\r\n');
+  secure.end();
+  await srv.done;
+  await srv.close();
+  assert.equal(srv.servername, 'mx.test');
+  assert.deepEqual(srv.received, ['STARTTLS', 'NOOP']);
+  assert.deepEqual(srv.errors, []);
+});
+
 test(
-  'fake server: STARTTLS with a generated certificate, SNI recorded',
-  { skip: !hasOpenssl() && 'openssl CLI not installed' },
+  'fake server: WAIT holds the script until release(), WAITDATA until the client speaks',
+  { timeout: 10_000 },
   async () => {
-    const pki = makeTestPki();
+    const marks: string[] = [];
     const srv = await startFakeSmtpServer({
-      tls: { key: pki.leafKey, cert: pki.chain },
-      script: 'S: 220 hi\nC: STARTTLS\nS: 220 go\nSTARTTLS\nC: NOOP\nS: 250 secure',
+      script: 'S: 220 hi\nMARK: greeted\nWAIT: go\nS: 250 released\nWAITDATA\nS: 250 heard you\nC: NOOP',
+      onMark: (m) => marks.push(m),
     });
-    const plain = net.connect(srv.port, '127.0.0.1');
-    await once(plain, 'data');
-    plain.write('STARTTLS\r\n');
-    await once(plain, 'data');
-    const secure = tls.connect({ socket: plain, servername: 'mx.test', ca: [pki.caCert] });
-    await once(secure, 'secureConnect');
-    assert.equal(secure.authorized, true);
-    secure.write('NOOP\r\n');
-    const [reply] = (await once(secure, 'data')) as [Buffer];
-    assert.equal(reply.toString(), '250 secure\r\n');
-    secure.end();
+    const socket = net.connect(srv.port, '127.0.0.1');
+    let got = '';
+    let step = (): void => undefined;
+    socket.on('data', (d: Buffer) => {
+      got += d.toString('latin1');
+      step();
+    });
+    /** Resolves once what the server said ends with `re` (checked now and on every chunk). */
+    const until = (re: RegExp): Promise<void> =>
+      new Promise<void>((resolve) => {
+        step = () => {
+          if (re.test(got)) resolve();
+        };
+        step();
+      });
+    await until(/220 hi\r\n$/);
+    assert.deepEqual(marks, ['greeted']);
+    const released = until(/250 released\r\n$/);
+    srv.release('go');
+    await released;
+    const heard = until(/250 heard you\r\n$/);
+    socket.write('NOOP\r\n');
+    await heard;
+    socket.end();
     await srv.done;
     await srv.close();
-    assert.equal(srv.servername, 'mx.test');
-    assert.deepEqual(srv.received, ['STARTTLS', 'NOOP']);
+    assert.equal(got, '220 hi\r\n250 released\r\n250 heard you\r\n');
+    assert.deepEqual(srv.received, ['NOOP']);
     assert.deepEqual(srv.errors, []);
   },
 );

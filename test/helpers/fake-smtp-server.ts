@@ -3,15 +3,13 @@
  * server lines, checks each client line against the script (exact text or /regex/), can read
  * a DATA body, do STARTTLS with a throwaway certificate, stall, sleep, close, send garbage,
  * raw bytes, byte-by-byte replies or an endless multi-line reply. It records everything the
- * client sent. Throwaway certificates come from openssl-pki.ts (the openssl CLI).
+ * client sent. Throwaway certificates come from test-pki.ts (made in-process).
  * Must never: listen on anything but loopback; run without bound (every loop and wait stops).
  */
 import net from 'node:net';
 import tls from 'node:tls';
 import { once } from 'node:events';
-import { OpensslPki, caExt, leafExt } from './openssl-pki.ts';
-
-export { hasOpenssl } from './openssl-pki.ts';
+import { TestPki as InProcessPki, caExt, leafExt } from './test-pki.ts';
 
 /** One step of a script. */
 export type Step =
@@ -27,12 +25,17 @@ export type Step =
   | { reset: true } // destroy the connection at once (RST when data is unread)
   | { pause: true } // stop reading from the socket (the client's writes back up)
   | { resume: true } // read again (a paused socket cannot see the client close)
-  | { endless: string }; // send this line (e.g. `250-spam`) forever, until the client goes away
+  | { endless: string } // send this line (e.g. `250-spam`) forever, until the client goes away
+  | { flood: { octets: number; chunk: string } } // send `chunk` again and again, `octets` in all
+  | { mark: string } // call the `onMark` option with this name (a test waits for it)
+  | { wait: string } // wait until the test calls `release(name)`
+  | { waitData: true }; // wait until the client has sent something (left unread)
 
 /**
  * Parse a text script, one step a line: `S: text`, `C: text`, `C: /regex/flags`, `C: *`,
  * `RAW: "json string"`, `BYTEWISE: "json string"`, `DATA`, `STARTTLS`, `STALL`,
- * `SLEEP ms`, `CLOSE`, `RESET`, `PAUSE`, `RESUME`, `ENDLESS: line`. Blank lines and `#` comments are skipped.
+ * `SLEEP ms`, `CLOSE`, `RESET`, `PAUSE`, `RESUME`, `ENDLESS: line`, `FLOOD: octets "json string"`,
+ * `MARK: name`, `WAIT: name`, `WAITDATA`. Blank lines and `#` comments are skipped.
  */
 export function parseScript(text: string): Step[] {
   const steps: Step[] = [];
@@ -60,6 +63,18 @@ function parseStep(line: string): Step {
       return { bytewise: JSON.parse(arg) as string };
     case 'ENDLESS':
       return { endless: arg };
+    case 'FLOOD': {
+      const f = /^(\d+)\s+(".*")$/s.exec(arg);
+      if (f === null)
+        throw new Error(`fake-smtp-server: FLOOD wants 'octets "chunk"', got ${JSON.stringify(arg)}`);
+      return { flood: { octets: Number(f[1]), chunk: JSON.parse(f[2] ?? '""') as string } };
+    }
+    case 'MARK':
+      return { mark: arg };
+    case 'WAIT':
+      return { wait: arg };
+    case 'WAITDATA':
+      return { waitData: true };
     case 'DATA':
       return { data: true };
     case 'STARTTLS':
@@ -90,6 +105,8 @@ export interface FakeServerOptions {
   tls?: { key: string; cert: string; minVersion?: tls.SecureVersion; maxVersion?: tls.SecureVersion };
   /** How long to keep recording after the script ended, until the client closes (ms, default 1000). */
   lingerMs?: number;
+  /** Called when the script reaches a `MARK: name` step. */
+  onMark?: (name: string) => void;
 }
 
 /** A running fake server and what it saw. */
@@ -114,6 +131,8 @@ export interface FakeSmtpServer {
   remoteAddresses: string[];
   /** Resolves when the first connection has closed. */
   done: Promise<void>;
+  /** Let every script waiting in `WAIT: name` go on. */
+  release(name: string): void;
   close(): Promise<void>;
 }
 
@@ -127,6 +146,8 @@ export async function startFakeSmtpServer(options: FakeServerOptions): Promise<F
     resolveDone = r;
   });
   const netServer = net.createServer({ allowHalfOpen: true });
+  const released = new Set<string>();
+  const waiters = new Map<string, (() => void)[]>();
   const state: FakeSmtpServer = {
     host,
     port: 0,
@@ -139,7 +160,14 @@ export async function startFakeSmtpServer(options: FakeServerOptions): Promise<F
     connections: 0,
     remoteAddresses: [],
     done,
+    release: (name) => {
+      released.add(name);
+      for (const w of waiters.get(name) ?? []) w();
+      waiters.delete(name);
+    },
     close: async () => {
+      for (const list of waiters.values()) for (const w of list) w();
+      waiters.clear();
       for (const s of sockets) s.destroy();
       netServer.close();
       await once(netServer, 'close').catch(() => undefined);
@@ -150,7 +178,11 @@ export async function startFakeSmtpServer(options: FakeServerOptions): Promise<F
     state.remoteAddresses.push(socket.remoteAddress ?? '');
     sockets.add(socket);
     const first = state.connections === 1;
-    const session = new Session(socket, state, options);
+    const waitReleased = (name: string): Promise<void> =>
+      released.has(name)
+        ? Promise.resolve()
+        : new Promise((resolve) => waiters.set(name, [...(waiters.get(name) ?? []), resolve]));
+    const session = new Session(socket, state, { ...options, released: waitReleased });
     void session.run(steps).finally(() => {
       sockets.delete(socket);
       if (first) resolveDone();
@@ -164,16 +196,22 @@ export async function startFakeSmtpServer(options: FakeServerOptions): Promise<F
 
 class Session {
   #socket: net.Socket;
+  readonly #released: (name: string) => Promise<void>;
   #buffer: Buffer = Buffer.alloc(0);
   #closed = false;
   #wake: (() => void) | undefined;
   readonly #st: FakeSmtpServer;
   readonly #opts: FakeServerOptions;
 
-  constructor(socket: net.Socket, st: FakeSmtpServer, opts: FakeServerOptions) {
+  constructor(
+    socket: net.Socket,
+    st: FakeSmtpServer,
+    opts: FakeServerOptions & { released: (name: string) => Promise<void> },
+  ) {
     this.#socket = socket;
     this.#st = st;
     this.#opts = opts;
+    this.#released = opts.released;
     this.#listen(socket);
   }
 
@@ -226,6 +264,19 @@ class Session {
       return true;
     }
     if ('endless' in step) return this.#endless(step.endless);
+    if ('flood' in step) return this.#flood(step.flood.octets, step.flood.chunk);
+    if ('mark' in step) {
+      this.#opts.onMark?.(step.mark);
+      return true;
+    }
+    if ('wait' in step) {
+      await this.#released(step.wait);
+      return !this.#closed;
+    }
+    if ('waitData' in step) {
+      await this.#waitFor(() => (this.#buffer.length > 0 ? true : undefined), 30_000);
+      return !this.#closed || this.#buffer.length > 0;
+    }
     if ('pause' in step) {
       this.#socket.pause();
       return true;
@@ -335,12 +386,38 @@ class Session {
     return false;
   }
 
+  /** Write `chunk` until `octets` went out (each write waits for the socket to drain). */
+  async #flood(octets: number, chunk: string): Promise<boolean> {
+    const block = Buffer.from(chunk.repeat(Math.max(1, Math.floor(65_536 / Math.max(chunk.length, 1)))));
+    for (let sent = 0; sent < octets; sent += block.length) {
+      if (this.#closed) return false;
+      if (!this.#socket.write(block)) {
+        const socket = this.#socket;
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            socket.off('drain', done);
+            socket.off('close', done);
+            resolve();
+          };
+          socket.on('drain', done);
+          socket.on('close', done);
+        });
+      }
+    }
+    return !this.#closed;
+  }
+
   async #linger(): Promise<void> {
     const until = Date.now() + (this.#opts.lingerMs ?? 1000);
+    const keep = (line: Buffer): void => {
+      this.#st.extra.push(line.toString('utf8').replace(/\r?\n$/, ''));
+    };
     while (!this.#closed && Date.now() < until) {
       const line = await this.#waitFor(() => this.#takeLine(), until - Date.now()).catch(() => undefined);
-      if (line !== undefined) this.#st.extra.push(line.toString('utf8').replace(/\r?\n$/, ''));
+      if (line !== undefined) keep(line);
     }
+    // Lines that came in with the client's close are still recorded.
+    for (let line = this.#takeLine(); line !== undefined; line = this.#takeLine()) keep(line);
   }
 
   #peekLines(): string[] {
@@ -401,10 +478,10 @@ export interface TestPki {
 
 let cachedPki: TestPki | undefined;
 
-/** Make (once per process, with the openssl CLI) P-256 certificates valid for one day. */
+/** Make (once per process, in-process) P-256 certificates valid for one day. */
 export function makeTestPki(): TestPki {
   if (cachedPki !== undefined) return cachedPki;
-  const pki = new OpensslPki();
+  const pki = new InProcessPki();
   try {
     const ca = pki.selfSigned('ca', { subject: '/CN=Fake Test CA', days: 1, ext: caExt() });
     const leaf = pki.issue('leaf', ca, { subject: '/CN=mx.test', days: 1, ext: leafExt(['mx.test']) });

@@ -2,17 +2,29 @@
  * A throw-away PKI made with the `openssl` command line at test time (no private key is ever
  * committed): keys (EC P-256/P-384, RSA, Ed25519), self-signed roots, intermediates and leaves
  * with chosen extensions and signature options, in a private temp directory removed by
- * `cleanup()`. Used by the x509 and dane tests; an independent implementation (OpenSSL) builds
- * the certificates our parser and path checks must understand.
+ * `cleanup()`. Only for cross-checks against OpenSSL itself (an independent implementation);
+ * the x509, DANE and SMTP tests build their PKI in-process with test-pki.ts and never skip.
+ * A cross-check calls `requireOpenssl(t)` first: the interop rule of test/interop/README.md
+ * (skipped with the reason when openssl is missing, failing under DANE_MTA_INTEROP=1).
  * Test support only: spawns `openssl`, never reaches the network.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { requireTools } from '../interop/tools.ts';
+import type { CertOptions as BaseCertOptions, KeyType } from './test-pki.ts';
 
-/** Key algorithms the PKI can make. */
-export type KeyType = 'ec' | 'ec384' | 'rsa' | 'ed25519';
+export { caExt, leafExt, type KeyType } from './test-pki.ts';
+
+/** Options for a certificate made by openssl (`sameKeyAs` names an openssl-made certificate). */
+export type CertOptions = BaseCertOptions<PkiCert>;
+
+/** The interop rule for an OpenSSL cross-check: true when openssl is there (see above). */
+export function requireOpenssl(t: TestContext): boolean {
+  return requireTools(t, ['openssl']);
+}
 
 /** A certificate made by the PKI. */
 export interface PkiCert {
@@ -22,22 +34,6 @@ export interface PkiCert {
   readonly certFile: string;
   readonly keyFile: string;
   readonly keyPem: string;
-}
-
-/** Options for a certificate. `ext` lines go into an OpenSSL extension section. */
-export interface CertOptions {
-  /** `-subj` text, e.g. `/CN=mx1.example.org`. */
-  readonly subject: string;
-  /** Validity in days from now (default 3650). */
-  readonly days?: number;
-  /** Extension lines (`basicConstraints=critical,CA:TRUE`, `subjectAltName=DNS:a.example`). */
-  readonly ext?: readonly string[];
-  /** Key type of the new certificate (default 'ec'). */
-  readonly keyType?: KeyType;
-  /** Reuse the key of this certificate instead of making a new one. */
-  readonly sameKeyAs?: PkiCert;
-  /** Extra `openssl x509 -req` arguments (digest, `-sigopt …`). */
-  readonly signArgs?: readonly string[];
 }
 
 const KEY_ARGS: Readonly<Record<KeyType, readonly string[]>> = {
@@ -59,16 +55,6 @@ const NEWKEY_ARGS: Readonly<Record<KeyType, readonly string[]>> = {
 function pemToDer(pem: string): Uint8Array {
   const body = /-----BEGIN [A-Z ]+-----([\s\S]*?)-----END/.exec(pem)?.[1] ?? '';
   return new Uint8Array(Buffer.from(body.replace(/\s+/g, ''), 'base64'));
-}
-
-/** True when an `openssl` binary can be run. */
-export function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'pipe' });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Run openssl with `args`; returns stdout. Throws with stderr on failure. */
@@ -138,21 +124,4 @@ export class OpensslPki {
   issue(name: string, issuer: PkiCert, opts: CertOptions): PkiCert {
     return this.#sign(name, opts, issuer);
   }
-}
-
-/** Extension lines for a CA (pathLen optional). */
-export function caExt(pathLen?: number): string[] {
-  const bc = pathLen === undefined ? 'critical,CA:TRUE' : `critical,CA:TRUE,pathlen:${pathLen}`;
-  return [`basicConstraints=${bc}`, 'keyUsage=critical,keyCertSign,cRLSign', 'subjectKeyIdentifier=hash'];
-}
-
-/** Extension lines for a TLS server leaf with these DNS names. */
-export function leafExt(dnsNames: readonly string[]): string[] {
-  const san = dnsNames.length === 0 ? [] : [`subjectAltName=${dnsNames.map((n) => `DNS:${n}`).join(',')}`];
-  return [
-    'basicConstraints=CA:FALSE',
-    'keyUsage=critical,digitalSignature',
-    'extendedKeyUsage=serverAuth',
-    ...san,
-  ];
 }

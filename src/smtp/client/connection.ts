@@ -12,6 +12,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { ReplyParser, SmtpError, type Reply, type ReplyLimits } from '../protocol/index.ts';
 import { STATES, type State } from './session.ts';
+import { ticketBound, waitForSessionTicket, type TicketWait } from './session-ticket.ts';
 import { peerInfo, sniName, type PeerInfo } from './tls-peer.ts';
 
 export type { PeerInfo } from './tls-peer.ts';
@@ -27,6 +28,9 @@ export interface ConnectOptions {
   limits?: Partial<ReplyLimits>;
 }
 
+/** The roots of Node's PKIX check: its built-in ones (plus `ca`), or none at all. */
+export type TrustStore = 'system' | 'none';
+
 /** TLS versions a caller may set as the minimum. */
 export type TlsMinVersion = 'TLSv1' | 'TLSv1.2' | 'TLSv1.3';
 
@@ -39,11 +43,20 @@ export interface StartTlsOptions {
   minVersion?: TlsMinVersion;
   /** Extra PKIX trust anchors (PEM), added to Node's built-in roots. */
   ca?: readonly string[];
+  /** 'none': an empty store, so the peer chain is only what the server sent (default 'system'). */
+  trustStore?: TrustStore;
+  /** TLS 1.3: wait (about one round trip) for the server's session ticket (default true; see session-ticket.ts). */
+  awaitSessionTicket?: boolean;
   timeoutMs: number;
 }
 
 /** Most replies kept unread before the server counts as flooding us. */
 const MAX_QUEUED_REPLIES = 10_000;
+/**
+ * Most reply octets kept unread (a reply may have 200 lines of 4,096 octets; the replies to a
+ * pipelined group of 1,000 recipients take well under 100 KiB).
+ */
+export const MAX_QUEUED_OCTETS = 1024 * 1024;
 type Waker = () => void;
 
 /** An open SMTP connection. Create with `SmtpConnection.open`. */
@@ -54,10 +67,14 @@ export class SmtpConnection {
   readonly #limits: Partial<ReplyLimits>;
   #parser: ReplyParser;
   #queue: Reply[] = [];
+  #queuedOctets = 0;
+  /** Between the 354 and the last block of the body: the server must be silent. */
+  #inBody = false;
   #error: SmtpError | undefined;
   #draining = false;
   #closing = false;
   #tls = false;
+  #sessionTicket: TicketWait = 'not-waited';
   readonly #wakers = new Set<Waker>();
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort = (): void => {
@@ -148,10 +165,15 @@ export class SmtpConnection {
     return this.#tls;
   }
 
+  /** How the wait for a TLS 1.3 session ticket after the handshake ended. */
+  get sessionTicket(): TicketWait {
+    return this.#sessionTicket;
+  }
+
   /** Read the next reply, waiting at most `timeoutMs` (the replies come in order). */
   readReply(state: State, timeoutMs: number): Promise<Reply> {
     return this.#waitFor(state, timeoutMs, () => {
-      const reply = this.#queue.shift();
+      const reply = this.#shift();
       if (reply !== undefined) return reply;
       if (this.#error !== undefined) throw this.#error;
       return undefined;
@@ -160,14 +182,58 @@ export class SmtpConnection {
 
   /** A reply that already arrived and was not read yet (e.g. a rejection sent during DATA). */
   takeReply(): Reply | undefined {
-    return this.#queue.shift();
+    return this.#shift();
+  }
+
+  #shift(): Reply | undefined {
+    const reply = this.#queue.shift();
+    if (reply !== undefined) this.#queuedOctets -= replyOctets(reply);
+    return reply;
   }
 
   /** Write bytes (a string is sent as UTF-8); waits for 'drain' when the socket buffer is full. */
-  async write(data: string | Uint8Array, state: State, timeoutMs: number): Promise<void> {
+  write(data: string | Uint8Array, state: State, timeoutMs: number): Promise<void> {
+    return this.#write(data, { state, timeoutMs });
+  }
+
+  /*
+   * RFC 5321 §4.2: "Every command MUST generate exactly one reply." DATA has had its 354, and
+   * the mail data is answered once, after the final dot (§4.3.2: "DATA  I: 354 -> data ->
+   * S: 250"). Until the last block of the body is written the server has nothing to say: any
+   * byte from it is a protocol violation, and nothing it sends is kept beyond the first reply.
+   */
+
+  /** Start a message body: from now until its last block, any input is a protocol violation. */
+  beginBody(): void {
+    this.#inBody = true;
+    if (this.#error !== undefined) throw this.#error;
+    if (this.#queue.length > 0 || this.#parser.hasPartial) {
+      const err = this.#spokeDuringBody();
+      this.#hostile(err);
+      throw err;
+    }
+  }
+
+  /** Write one block of the body; after the write of the `last` one, replies are welcome again. */
+  writeBody(block: Uint8Array, options: { timeoutMs: number; last: boolean }): Promise<void> {
+    return this.#write(block, {
+      state: 'DATA_BODY',
+      timeoutMs: options.timeoutMs,
+      written: () => {
+        if (options.last) this.#inBody = false;
+      },
+    });
+  }
+
+  async #write(
+    data: string | Uint8Array,
+    o: { state: State; timeoutMs: number; written?: () => void },
+  ): Promise<void> {
     if (this.#error !== undefined) throw this.#error;
     if (!this.#socket.write(data)) this.#draining = true;
+    o.written?.();
     if (!this.#draining) return;
+    const { state, timeoutMs } = o;
     await this.#waitFor(state, timeoutMs, () => {
       if (this.#error !== undefined) throw this.#error;
       return this.#draining ? undefined : true;
@@ -200,14 +266,19 @@ export class SmtpConnection {
       rejectUnauthorized: false,
       ...(servername === undefined ? {} : { servername }),
       ...(options.minVersion === undefined ? {} : { minVersion: options.minVersion }),
-      ...(options.ca === undefined ? {} : { ca: [...tls.rootCertificates, ...options.ca] }),
+      ...caOption(options),
       checkServerIdentity: (_host, cert) => tls.checkServerIdentity(reference, cert),
     });
     this.#socket = secure;
+    const started = performance.now();
     await this.#handshake(secure, options.timeoutMs);
+    const handshakeMs = performance.now() - started;
     this.#tls = true;
     this.#parser = new ReplyParser(this.#limits);
     this.#attach(secure);
+    if (options.awaitSessionTicket !== false) {
+      this.#sessionTicket = await waitForSessionTicket(secure, ticketBound(handshakeMs));
+    }
     return peerInfo(secure, servername);
   }
 
@@ -307,12 +378,47 @@ export class SmtpConnection {
   #onData(chunk: Uint8Array): void {
     if (this.#error !== undefined) return;
     const { replies, error } = this.#parser.push(chunk);
-    this.#queue.push(...replies);
+    for (const reply of replies) {
+      this.#queue.push(reply);
+      this.#queuedOctets += replyOctets(reply);
+    }
     if (error !== undefined) this.#fail(error);
+    else if (this.#inBody) this.#hostile(this.#spokeDuringBody());
     else if (this.#queue.length > MAX_QUEUED_REPLIES) {
-      this.#fail(new SmtpError('SMTP_ERR_PROTOCOL', 'server sent too many replies nobody asked for'));
+      this.#hostile(
+        new SmtpError('SMTP_ERR_PROTOCOL', `server sent more than ${MAX_QUEUED_REPLIES} replies nobody read`),
+      );
+    } else if (this.#queuedOctets > MAX_QUEUED_OCTETS) {
+      this.#hostile(
+        new SmtpError(
+          'SMTP_ERR_PROTOCOL',
+          `server sent more than ${MAX_QUEUED_OCTETS} octets of replies nobody read`,
+        ),
+      );
     }
     this.#wake();
+  }
+
+  #spokeDuringBody(): SmtpError {
+    const first = this.#queue[0];
+    if (first === undefined) {
+      return new SmtpError('SMTP_ERR_PROTOCOL', 'server sent data before the end of the message body');
+    }
+    const text = first.lines[0] ?? '';
+    const shown = text.length > 120 ? `${text.slice(0, 120)}…` : text;
+    return new SmtpError(
+      'SMTP_ERR_PROTOCOL',
+      `server replied before the end of the message body: ${`${first.code} ${shown}`.trim()}`,
+    );
+  }
+
+  /** Fail for good and stop reading: a hostile peer gets no more of our memory or time. */
+  #hostile(err: SmtpError): void {
+    this.#fail(err);
+    // Keep the first reply (the caller may report it); drop everything after it.
+    this.#queue.splice(1);
+    this.#queuedOctets = this.#queue.reduce((n, r) => n + replyOctets(r), 0);
+    this.#socket.destroy();
   }
 
   #fail(err: SmtpError): void {
@@ -353,6 +459,23 @@ export class SmtpConnection {
       attempt();
     });
   }
+}
+
+/** Octets a queued reply stands for: each line's text plus `NNN-` and CRLF. */
+function replyOctets(reply: Reply): number {
+  let n = 0;
+  for (const line of reply.lines) n += line.length + 6;
+  return n;
+}
+
+/*
+ * With an empty CA store OpenSSL has no issuer to add: getPeerCertificate(true) then reports
+ * only the certificates the server sent. With Node's store, the issuer of the last certificate
+ * sent is appended when the store has it — a trust anchor the server never presented.
+ */
+function caOption(o: StartTlsOptions): { ca?: string[] } {
+  if (o.trustStore === 'none') return { ca: [] };
+  return o.ca === undefined ? {} : { ca: [...tls.rootCertificates, ...o.ca] };
 }
 
 /** `[address]:port`, as transcripts print it. */

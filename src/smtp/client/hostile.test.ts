@@ -10,9 +10,8 @@ async function run(
   script: string,
   opts: Partial<TransactionOptions> = {},
   host?: string,
-): Promise<{ result: TransactionResult; srv: FakeSmtpServer; events: SmtpEvent[]; ms: number }> {
+): Promise<{ result: TransactionResult; srv: FakeSmtpServer; events: SmtpEvent[] }> {
   const events: SmtpEvent[] = [];
-  const started = Date.now();
   const { value, server } = await withFakeServer({ script, ...(host === undefined ? {} : { host }) }, (s) =>
     runTransaction({
       address: s.host,
@@ -26,7 +25,7 @@ async function run(
       ...opts,
     }),
   );
-  return { result: value, srv: server, events, ms: Date.now() - started };
+  return { result: value, srv: server, events };
 }
 
 interface Case {
@@ -80,14 +79,14 @@ const PROTOCOL_CASES: Case[] = [
 
 for (const c of PROTOCOL_CASES) {
   test(`hostile server: ${c.name} → SMTP_ERR_PROTOCOL, no QUIT`, async () => {
-    const { result, srv, events, ms } = await run(c.script);
+    // Every wait is 3 s: a client that hung would fail with SMTP_ERR_TIMEOUT, not this code.
+    const { result, srv, events } = await run(c.script);
     assert.equal(result.failure?.code, 'SMTP_ERR_PROTOCOL');
     assert.equal(result.failure.state, c.want.state);
     assert.match(result.failure.message, c.want.message);
     assert.equal(result.failure.message.includes('\n'), false);
     assert.equal(srv.received.includes('QUIT') || srv.extra.includes('QUIT'), false);
     assert.equal(events.filter((e) => e.type === 'error').length, 1);
-    assert.ok(ms < 2500, `took ${ms} ms`);
   });
 }
 
@@ -126,13 +125,15 @@ test('connection refused → SMTP_ERR_CONNECT, not connected', async () => {
 
 test('abort: a signal fired mid-session stops at once; an aborted signal never connects', async () => {
   const controller = new AbortController();
-  setTimeout(() => {
-    controller.abort();
-  }, 100);
-  const mid = await run('S: 220 hi\nC: EHLO client.test\nSTALL', { signal: controller.signal });
+  // Abort once EHLO has gone out; the server never answers it (a 3 s EHLO timeout otherwise).
+  const mid = await run('S: 220 hi\nC: EHLO client.test\nSTALL', {
+    signal: controller.signal,
+    onEvent: (e) => {
+      if (e.type === 'command' && e.state === 'EHLO') controller.abort();
+    },
+  });
   assert.equal(mid.result.failure?.code, 'SMTP_ERR_ABORTED');
   assert.equal(mid.result.failure.state, 'EHLO');
-  assert.ok(mid.ms < 2000);
   const pre = await run('S: 220 hi', { signal: AbortSignal.abort() });
   assert.equal(pre.result.failure?.code, 'SMTP_ERR_ABORTED');
   assert.equal(pre.result.connected, false);

@@ -28,6 +28,7 @@ export {
   type PeerInfo,
   type StartTlsOptions,
   type TlsMinVersion,
+  type TrustStore,
 } from './connection.ts';
 export {
   DEFAULT_TIMEOUTS,
@@ -41,5 +42,6 @@ export {
   type Timeouts,
 } from './session.ts';
 export { SmtpChannel, type SmtpChannelMessage } from './events.ts';
+export type { TicketWait } from './session-ticket.ts';
 export { BODY_BLOCK_OCTETS } from './message.ts';
 export type { Extensions, Reply, SmtpErrorCode } from '../protocol/index.ts';

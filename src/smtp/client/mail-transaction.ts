@@ -8,6 +8,7 @@
  * offer; decide defer / bounce / next MX (policy/ does).
  */
 import {
+  SmtpError,
   hasExtension,
   isPositive,
   mailCommand,
@@ -30,8 +31,10 @@ export interface TxWire extends Chat {
   readonly extensions: Extensions;
   /** Record the state the session is in (for failures that carry no state of their own). */
   enter(state: State): void;
+  /** Start the body: until its last block is written, any input is a protocol violation. */
+  beginBody(): void;
   /** Write one block of the body (DATA_BODY, with the data-block timeout). */
-  writeBody(block: Uint8Array): Promise<void>;
+  writeBody(block: Uint8Array, last: boolean): Promise<void>;
   /** A reply that already arrived and was not read yet. */
   takeReply(): Reply | undefined;
   emit(event: SmtpEvent): void;
@@ -131,19 +134,21 @@ export async function runMailTransaction(
 
 async function sendBody(wire: TxWire, p: PreparedTransaction, facts: TransactionFacts): Promise<void> {
   wire.enter('DATA_BODY');
+  const blocks = [...bodyBlocks(p.message?.chunks ?? [])];
   let octets = 0;
   try {
-    for (const block of bodyBlocks(p.message?.chunks ?? [])) {
-      await wire.writeBody(block);
+    wire.beginBody();
+    for (const [i, block] of blocks.entries()) {
+      await wire.writeBody(block, i === blocks.length - 1);
       octets += block.length;
     }
   } catch (err) {
-    // A server may reject mid-body and drop the connection; its reply is the better fact.
+    // A server that spoke before the final dot broke the protocol (see connection.ts); what it
+    // said is kept with the failure, never as the reply to the message.
     const early = wire.takeReply();
-    if (early === undefined || isPositive(early)) throw err;
+    if (early === undefined || !(err instanceof SmtpError)) throw err;
     wire.emit({ type: 'reply', state: 'DATA_BODY', reply: early });
-    facts.data = early;
-    throw rejected('DATA_BODY', early);
+    throw new SessionStop(err.code, err.message, { reply: early, polite: false });
   }
   wire.emit({ type: 'body', octets });
   const reply = await wire.read('DATA_BODY');

@@ -53,6 +53,9 @@ export function planSession(o: SessionOptions): SessionPlan {
   if (!['never', 'if-offered', 'required'].includes(o.starttls)) {
     throw new SmtpError('SMTP_ERR_ARGUMENT', `invalid starttls mode ${JSON.stringify(o.starttls)}`);
   }
+  if (o.trustStore !== undefined && !['system', 'none'].includes(o.trustStore)) {
+    throw new SmtpError('SMTP_ERR_ARGUMENT', `invalid trust store ${JSON.stringify(o.trustStore)}`);
+  }
   return { timeouts, ehlo: ehloCommand(o.helo), helo: heloCommand(o.helo) };
 }
 

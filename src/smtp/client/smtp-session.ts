@@ -273,13 +273,16 @@ export class Session {
 
   async #handshake(): Promise<void> {
     this.#wire.enter('TLS_HANDSHAKE');
-    const { servername, verifyHostname, minTlsVersion, ca } = this.#o;
-    const peer = await this.#wire.connection().startTls({
+    const { servername, verifyHostname, minTlsVersion, ca, trustStore, awaitSessionTicket } = this.#o;
+    const conn = this.#wire.connection();
+    const peer = await conn.startTls({
       timeoutMs: this.#plan.timeouts.tlsHandshake,
       ...(servername === undefined ? {} : { servername }),
       ...(verifyHostname === undefined ? {} : { verifyHostname }),
       ...(minTlsVersion === undefined ? {} : { minVersion: minTlsVersion }),
       ...(ca === undefined ? {} : { ca }),
+      ...(trustStore === undefined ? {} : { trustStore }),
+      ...(awaitSessionTicket === undefined ? {} : { awaitSessionTicket }),
     });
     this.facts.tls = { used: true, protocol: peer.protocol, cipher: peer.cipher, peer };
     this.#emit({
@@ -287,6 +290,7 @@ export class Session {
       protocol: peer.protocol,
       cipher: peer.cipher,
       ...(peer.servername === undefined ? {} : { servername: peer.servername }),
+      sessionTicket: conn.sessionTicket,
     });
     if (this.#o.verifyPeer === undefined) return;
     const verdict = await this.#verify(peer);

@@ -18,8 +18,9 @@ export interface PeerInfo {
   servername?: string;
   /**
    * Peer certificates as DER, leaf first, in issuer order as Node reports them
-   * (getPeerCertificate(true)). Node may append the issuer of the last certificate from its
-   * trust store when the peer did not send it.
+   * (getPeerCertificate(true)). With trustStore 'system' Node may append the issuer of the last
+   * certificate from its trust store when the peer did not send it; with 'none' this is
+   * exactly the chain the peer sent.
    */
   chain: Uint8Array[];
   /** Node's own PKIX verdict (chain to a trusted root and host-name check). */

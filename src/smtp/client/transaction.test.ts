@@ -221,20 +221,30 @@ test('4xx/5xx final reply after the dot is reported with the reply', async () =>
   }
 });
 
-test('a rejection sent during the body, then a reset, is reported as the DATA reply', async () => {
-  const { result, events } = await run(
-    `S: 220 hi\nC: EHLO client.test\n${ehloLines()}\nC: MAIL FROM:<a@b.test>\nS: 250 ok\nC: RCPT TO:<c@d.test>\nS: 250 ok\nC: DATA\nS: 354 go\nPAUSE\nS: 554 5.3.4 message too big for system\nSLEEP 100\nRESET`,
-    { message: Buffer.alloc(8 * 1024 * 1024, 'abcdefgh\r\n') },
-  );
-  assert.equal(result.failure?.code, 'SMTP_ERR_REPLY');
-  assert.equal(result.failure.state, 'DATA_BODY');
-  assert.equal(result.data?.code, 554);
-  assert.equal(result.data.enhanced, '5.3.4');
-  assert.equal(
-    events.some((e) => e.type === 'body'),
-    false,
-    'the body was never completely written',
-  );
+test('a reply during the body is a protocol violation (RFC 5321 §4.2), never the reply to the message', async () => {
+  // Issue 8 item 1: this rejection used to be taken as the DATA reply; a server may not answer
+  // before the final dot, and a 250 sent early must never count as delivery.
+  for (const reply of ['554 5.3.4 message too big for system', '250 2.0.0 queued early']) {
+    const { result, events } = await run(
+      `S: 220 hi\nC: EHLO client.test\n${ehloLines()}\nC: MAIL FROM:<a@b.test>\nS: 250 ok\nC: RCPT TO:<c@d.test>\nS: 250 ok\nC: DATA\nS: 354 go\nPAUSE\nS: ${reply}\nSTALL`,
+      { message: Buffer.alloc(8 * 1024 * 1024, 'abcdefgh\r\n'), timeouts: { dataBlock: 5000 } },
+    );
+    assert.equal(result.failure?.code, 'SMTP_ERR_PROTOCOL', reply);
+    assert.equal(result.failure.state, 'DATA_BODY', reply);
+    assert.equal(
+      result.failure.message,
+      `server replied before the end of the message body: ${reply}`,
+      reply,
+    );
+    assert.equal(result.failure.reply?.code, Number(reply.slice(0, 3)), reply);
+    assert.equal(result.data, undefined, reply);
+    assert.equal(result.quit, undefined, 'no QUIT into a half-sent body');
+    assert.equal(
+      events.some((e) => e.type === 'body'),
+      false,
+      'the body was never completely written',
+    );
+  }
 });
 
 test('some RCPTs rejected: DATA only for the accepted ones (lock-step)', async () => {
@@ -479,6 +489,7 @@ test('bad arguments reject with SMTP_ERR_ARGUMENT before connecting', async () =
     ['port 0', { port: 0 }, /invalid port/],
     ['bad local address', { localAddress: 'eth0' }, /not an IP address/],
     ['negative timeout', { timeouts: { mail: -1 } }, /non-negative/],
+    ['unknown trust store', { trustStore: 'all' as 'none' }, /invalid trust store "all"/],
   ];
   for (const [name, patch, want] of cases) {
     await assert.rejects(

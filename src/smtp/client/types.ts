@@ -7,7 +7,8 @@
  * Must never: encode policy (defer / bounce / next MX) — results are facts.
  */
 import type { Extensions, Reply, SmtpErrorCode } from '../protocol/index.ts';
-import type { PeerInfo, TlsMinVersion } from './connection.ts';
+import type { PeerInfo, TlsMinVersion, TrustStore } from './connection.ts';
+import type { TicketWait } from './session-ticket.ts';
 import type { State, Timeouts } from './session.ts';
 
 /** What the caller's verifyPeer says about the TLS peer. `ok: false` stops the session. */
@@ -45,6 +46,18 @@ export interface SessionOptions {
   minTlsVersion?: TlsMinVersion;
   /** Extra PKIX roots (PEM) for Node's own check, added to its built-in roots. */
   ca?: string[];
+  /**
+   * The roots of Node's own PKIX check: 'system' (default) its built-in roots plus `ca`;
+   * 'none' no roots at all (`ca` unused), so the chain verifyPeer sees is exactly the chain the
+   * server sent — what DANE needs (RFC 7671 §5.2.2: the trust anchor must be in that chain).
+   */
+  trustStore?: TrustStore;
+  /**
+   * TLS 1.3: before the EHLO after STARTTLS, wait about one round trip for the server's session
+   * ticket, so EHLO carries its ACK and a server using Nagle's algorithm (Postfix) does not hold
+   * its reply for the client's delayed ACK (default true; see session-ticket.ts).
+   */
+  awaitSessionTicket?: boolean;
   /** Judge the TLS peer; `{ ok: false }` → QUIT and stop. A throw counts as `ok: false`. */
   verifyPeer?: (peer: PeerInfo) => PeerVerdict | Promise<PeerVerdict>;
   timeouts?: Partial<Timeouts>;
@@ -172,6 +185,13 @@ export type SmtpEvent =
   | { type: 'reply'; state: State; reply: Reply }
   | { type: 'command'; state: State; line: string }
   | { type: 'body'; octets: number }
-  | { type: 'tls'; protocol: string; cipher: string; servername?: string }
+  | {
+      type: 'tls';
+      protocol: string;
+      cipher: string;
+      servername?: string;
+      /** TLS 1.3: whether the server's session ticket came before the first command (session-ticket.ts). */
+      sessionTicket: TicketWait;
+    }
   | { type: 'verdict'; verdict: PeerVerdict }
   | { type: 'error'; code: SmtpErrorCode; message: string; state: State };

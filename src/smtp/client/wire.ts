@@ -43,9 +43,14 @@ export class Wire implements TxWire {
     return this.connection().takeReply();
   }
 
-  async writeBody(block: Uint8Array): Promise<void> {
+  beginBody(): void {
     this.state = 'DATA_BODY';
-    await this.connection().write(block, 'DATA_BODY', this.#timeouts.dataBlock);
+    this.connection().beginBody();
+  }
+
+  async writeBody(block: Uint8Array, last: boolean): Promise<void> {
+    this.state = 'DATA_BODY';
+    await this.connection().writeBody(block, { timeoutMs: this.#timeouts.dataBlock, last });
   }
 
   async send(commands: readonly OutCommand[]): Promise<void> {
