@@ -165,6 +165,12 @@ export class Scheduler {
     return n;
   }
 
+  /**
+   * Claims work. Mail for a destination held back after every host failed waits for the hold to
+   * end, unattempted — but a recipient tried before coming due again (an operator's `queue
+   * retry` or `release`, or its own retry time) ends the hold at once, as Postfix's flush
+   * revives a dead destination.
+   */
   async #claim(): Promise<void> {
     const c = this.#config;
     const cap = c.delivery.concurrency * 4;
@@ -189,8 +195,11 @@ export class Scheduler {
         this.#leases.add([r.rid]);
         byDomain.set(r.domain, [...(byDomain.get(r.domain) ?? []), r]);
       }
-      for (const [domain, recipients] of byDomain)
-        this.#destination(domain).jobs.push({ message: m.message, recipients });
+      for (const [domain, recipients] of byDomain) {
+        const d = this.#destination(domain);
+        d.jobs.push({ message: m.message, recipients });
+        if (d.backoffUntil > now && recipients.some((r) => r.attempts > 0)) d.backoffUntil = 0;
+      }
     }
     if ((claimed?.length ?? 0) > 0) this.#again = true;
   }

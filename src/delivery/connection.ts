@@ -124,7 +124,7 @@ export class Connection {
   /** The verdict and record for a message that could not be sent because the session failed. */
   openFailure(recipients: readonly string[], verify: boolean): TransactionOutcome {
     const f = this.session.facts;
-    return this.#outcome(
+    const out = this.#outcome(
       {
         connected: f.connected,
         recipients: recipients.map((address) => ({ address })),
@@ -133,6 +133,9 @@ export class Connection {
       verify,
       f.failure?.reply ?? f.greeting,
     );
+    // `connect` has said why the session failed, for every message of the batch: once is enough.
+    delete out.line;
+    return out;
   }
 
   /** Run one message's transaction on the session. */

@@ -3,11 +3,14 @@
  * domain (RFC 7672 §3: authenticated by its TLSA record alone), an unsigned domain (no DNSSEC, so
  * opportunistic TLS, DESIGN.md's "insecure name" line) and a botched certificate renewal (the
  * TLSA record no longer matches the server's key: RFC 7672 §2.2 — defer, never plaintext) —
- * with headings, short explanations, the live transcripts and a summary; and the check that each
- * outcome is the expected one, so the demo doubles as a smoke test. The delivery itself is
- * passed in (the lab plays the Internet, not the MTA). Never throws for a delivery that goes
- * wrong: it reports it and returns ok = false.
+ * then a fourth act (demo-queue.ts): the botched renewal through the daemon's queue, fixed by its
+ * operator with the checker's help and delivered over DANE at the retry; with headings, short
+ * explanations, the live transcripts and a summary; and the check that each outcome is the
+ * expected one, so the demo doubles as a smoke test. The MTA side (one-shot delivery, the
+ * daemon and the commands) is passed in: the lab plays the Internet, not the MTA. Never throws
+ * for a delivery that goes wrong: it reports it and returns ok = false.
  */
+import { QUEUE_ACT_EXPLAIN, runQueueAct, type DemoQueueSide } from './demo-queue.ts';
 import { deliveryProblems, recipientOf, type ObservedDelivery } from './scenarios/check.ts';
 import { DEMO_SCENARIOS } from './scenarios/dns.ts';
 import { EE_311 } from './scenarios/kit.ts';
@@ -85,6 +88,8 @@ export interface RunDemoOptions {
   readonly internet: Internet;
   /** Deliver one message to `recipient`, passing each transcript line to `onLog` as it happens. */
   readonly deliver: (recipient: string, onLog: (line: string) => void) => Promise<DemoDelivery>;
+  /** The daemon and the operator's commands for the fourth act. */
+  readonly queue: DemoQueueSide;
   readonly out: (text: string) => void;
   /** Milliseconds since the demo started, for the closing line. */
   readonly elapsed?: () => number;
@@ -93,7 +98,7 @@ export interface RunDemoOptions {
 /** The demo's verdict. */
 export interface DemoResult {
   readonly ok: boolean;
-  /** One entry per step: the problems found (empty when as expected). */
+  /** One entry per act (the three deliveries, then the queue): the problems found (empty when as expected). */
   readonly problems: readonly (readonly string[])[];
 }
 
@@ -147,25 +152,55 @@ async function runStep(opts: RunDemoOptions, step: DemoStep, n: number): Promise
   return problems;
 }
 
-/** Run the three deliveries, print everything, and say whether each outcome was the expected one. */
+/** The fourth act: its heading, and its line in the summary. */
+const QUEUE_ACT = {
+  heading: `The queue turns a DANE failure into a delay: ${RENEWAL.domain}`,
+  summary: 'queued, deferred, fixed with the checker, then delivered over DANE',
+} as const;
+
+async function runQueueStep(opts: RunDemoOptions, n: number): Promise<string[]> {
+  const { out } = opts;
+  heading(out, `${n}. ${QUEUE_ACT.heading}`, '-');
+  out(`${QUEUE_ACT_EXPLAIN.map((l) => `   ${l}`).join('\n')}\n\n`);
+  const problems = await runQueueAct({
+    internet: opts.internet,
+    scenario: RENEWAL,
+    fix: DEMO_RENEWAL_FIX,
+    side: opts.queue,
+    out,
+  });
+  out(problems.length === 0 ? '   ✓ as expected\n' : `   ✗ NOT as expected: ${problems.join('; ')}\n`);
+  return problems;
+}
+
+function summary(out: (t: string) => void, problems: readonly (readonly string[])[]): void {
+  heading(out, 'Summary', '-');
+  const rows = [
+    ...DEMO_STEPS.map((s) => ({ label: s.scenario.domain, text: s.summary })),
+    { label: `${RENEWAL.domain} (queue)`, text: QUEUE_ACT.summary },
+  ];
+  const width = Math.max(...rows.map((r) => r.label.length)) + 2;
+  rows.forEach((row, i) => {
+    const bad = problems[i] ?? [];
+    const mark = bad.length === 0 ? '✓' : '✗';
+    const text = bad.length === 0 ? row.text : `unexpected: ${bad[0] ?? ''}`;
+    out(`  ${mark} ${row.label.padEnd(width)}${text}\n`);
+  });
+}
+
+/** Run the three deliveries and the queue act, print everything, and say whether each went as expected. */
 export async function runDemo(opts: RunDemoOptions): Promise<DemoResult> {
   const { out } = opts;
   introduction(opts.internet, out);
   const problems: string[][] = [];
   for (const [i, step] of DEMO_STEPS.entries()) problems.push(await runStep(opts, step, i + 1));
-  heading(out, 'Summary', '-');
-  const width = Math.max(...DEMO_STEPS.map((s) => s.scenario.domain.length)) + 2;
-  DEMO_STEPS.forEach((step, i) => {
-    const bad = problems[i] ?? [];
-    const mark = bad.length === 0 ? '✓' : '✗';
-    const text = bad.length === 0 ? step.summary : `unexpected: ${bad[0] ?? ''}`;
-    out(`  ${mark} ${step.scenario.domain.padEnd(width)}${text}\n`);
-  });
+  problems.push(await runQueueStep(opts, DEMO_STEPS.length + 1));
+  summary(out, problems);
   const ok = problems.every((p) => p.length === 0);
   const took = opts.elapsed === undefined ? '' : ` (${(opts.elapsed() / 1000).toFixed(1)} s)`;
   out(
     ok
-      ? `\nAll three outcomes as expected${took}. Explore more cases with: dane-mta lab up\n`
+      ? `\nAll four acts went as expected${took}. Explore more cases with: dane-mta lab up\n`
       : `\nSome outcomes were not the expected ones${took}: this build of dane-mta is broken.\n`,
   );
   return { ok, problems };

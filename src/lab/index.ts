@@ -31,3 +31,4 @@ export * from './scenarios/catalogue.ts';
 export * from './scenarios/publish.ts';
 export * from './internet.ts';
 export * from './demo.ts';
+export * from './demo-queue.ts';

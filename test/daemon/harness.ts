@@ -14,6 +14,7 @@ import { queueEventChannel, type QueueEvent } from '../../src/daemon/events.ts';
 import type { Internet } from '../../src/lab/index.ts';
 import { openQueueStore, type QueueStore } from '../../src/queue/index.ts';
 import { runTransaction, uniformTimeouts, type TransactionResult } from '../../src/smtp/client/index.ts';
+import type { Clock } from '../../src/util/index.ts';
 
 export interface ConfigOptions {
   /** Loopback address the intake listens on (port chosen by the system). */
@@ -238,4 +239,23 @@ export async function childIntake(
   const name = found ?? '';
   const i = name.lastIndexOf(':');
   return { address: name.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(name.slice(i + 1)) };
+}
+
+/**
+ * The daemon's clock: real time plus what the test skipped. Skipping stands for time passing
+ * (a cached record's TTL running out), so nothing waits for it; the store, the scheduler and the
+ * resolver's cache all read it, and `queue` commands (the system clock) see the daemon ahead.
+ */
+export interface SkipClock extends Clock {
+  skip(ms: number): void;
+}
+
+export function skipClock(): SkipClock {
+  let skipped = 0;
+  return {
+    now: () => Date.now() + skipped,
+    skip: (ms) => {
+      skipped += ms;
+    },
+  };
 }

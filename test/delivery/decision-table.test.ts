@@ -385,6 +385,27 @@ test('row 7: a wrong digest defers 4.7.5 and the peer never sees MAIL FROM', asy
   assertNoMailFrom(rx.mx1!, sessions);
 });
 
+test('the transcript says once why a session ended before MAIL FROM (DANE failure, refused)', async () => {
+  const r = baseDns();
+  mx(r, 'example.org', [[10, 'mx1.example.org']]);
+  r.set(`_${port}._tcp.mx1.example.org.`, 'TLSA', {
+    kind: 'answer',
+    records: [tlsaLine('mx1.example.org', '3 1 1 ' + 'ab'.repeat(32))],
+  });
+  const { res } = await send(r, 'user@example.org');
+  const dropped = res.log.filter((l) => l.startsWith('Disconnected from mx1.example.org before MAIL FROM'));
+  assert.equal(dropped.length, 1, JSON.stringify(res.log));
+
+  // Nothing listens on 127.0.2.9: the connection is refused.
+  const down = dnsWithHosts([['down.example.org', '127.0.2.9']]);
+  mx(down, 'example.org', [[10, 'down.example.org']]);
+  down.set(`_${port}._tcp.down.example.org.`, 'TLSA', { kind: 'nxdomain' });
+  const refused = await send(down, 'user@example.org');
+  assert.equal(refused.res.outcome, 'deferred');
+  const failed = refused.res.log.filter((l) => l.startsWith('Connection failed: '));
+  assert.equal(failed.length, 1, JSON.stringify(refused.res.log));
+});
+
 test('row 7: one wrong plus one right record authenticates', async () => {
   const r = baseDns();
   mx(r, 'example.org', [[10, 'mx1.example.org']]);
