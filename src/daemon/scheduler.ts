@@ -5,7 +5,8 @@
  * `concurrency` runs in all and the destination's concurrency (slow start, rate limits, and
  * across nodes a connection slot in the store on PostgreSQL). Results go back to the store in one
  * atomic `complete` per message, with DSNs (outcomes.ts). A destination whose every host failed
- * is held back until its next retry. Leases are renewed while work is in memory.
+ * is held back until its next retry. Leases are renewed while work is in memory, slots while
+ * their connection is open.
  * Must never: decide bounce or defer itself (delivery and policy/ do); keep a store transaction
  * open across SMTP; let two messages with different TLS requirements share a connection.
  */
@@ -60,6 +61,8 @@ export class Scheduler {
   readonly #limiters = new Map<string, Limiter>();
   /** Row ids leased and in memory (queued or running), for lease renewal. */
   readonly #leased = new Set<number>();
+  /** Connection slots held by running deliveries (PostgreSQL), renewed with the leases. */
+  readonly #slots = new Set<{ key: string; slot: number }>();
   readonly #runs = new Set<Promise<void>>();
   #timer: NodeJS.Timeout | undefined;
   #renewTimer: NodeJS.Timeout | undefined;
@@ -284,6 +287,8 @@ export class Scheduler {
       d.jobs.unshift(...batch);
       return;
     }
+    const held = slot === null ? undefined : { key: d.limiter.key, slot };
+    if (held !== undefined) this.#slots.add(held);
     try {
       const bodies = await Promise.all(batch.map((j) => o.store.body(j.message.id)));
       const live = batch.filter((_, i) => bodies[i] !== undefined);
@@ -324,8 +329,10 @@ export class Scheduler {
       const retries = (await Promise.all(commits)).filter((t): t is number => t !== undefined);
       this.#learn(d, policy, results, retries.length === 0 ? undefined : Math.min(...retries));
     } finally {
-      if (slot !== null)
-        await this.#safely('releaseSlot', () => o.store.releaseSlot(d.limiter.key, slot, o.owner));
+      if (held !== undefined) {
+        this.#slots.delete(held);
+        await this.#safely('releaseSlot', () => o.store.releaseSlot(held.key, held.slot, o.owner));
+      }
     }
   }
 
@@ -462,10 +469,33 @@ export class Scheduler {
     );
   }
 
+  /** Extend the leases of recipients in memory and of the slots of connections still open. */
   async #renew(): Promise<void> {
+    const until = this.#o.clock.now() + this.#config.queue.lease;
+    await Promise.all([this.#renewLeases(until), this.#renewSlots(until)]);
+  }
+
+  /**
+   * A connection may outlive the slot's lease (a long batch): without renewal another node
+   * would take the expired slot over while this connection is still open, and the destination
+   * would see one connection more than its limit.
+   */
+  async #renewSlots(until: number): Promise<void> {
+    const o = this.#o;
+    await Promise.all(
+      [...this.#slots].map(async (held) => {
+        const kept = await this.#safely('renewSlot', () =>
+          o.store.renewSlot(held.key, held.slot, { owner: o.owner, until }),
+        );
+        if (kept === false && this.#slots.has(held))
+          queueEventChannel.publish({ event: 'slot-lost', domain: held.key, slot: held.slot });
+      }),
+    );
+  }
+
+  async #renewLeases(until: number): Promise<void> {
     if (this.#leased.size === 0) return;
     const rids = [...this.#leased];
-    const until = this.#o.clock.now() + this.#config.queue.lease;
     const held = await this.#safely('renew', () => this.#o.store.renew(this.#o.owner, rids, until));
     if (held === undefined) return;
     const kept = new Set(held);
