@@ -499,11 +499,16 @@ export class Scheduler {
     const held = await this.#safely('renew', () => this.#o.store.renew(this.#o.owner, rids, until));
     if (held === undefined) return;
     const kept = new Set(held);
+    // Only the rows this renewal asked for can be judged: work claimed while it ran was not in it.
+    const lost = new Set(rids.filter((rid) => !kept.has(rid)));
+    if (lost.size === 0) return;
     for (const d of this.#destinations.values()) {
-      const before = d.jobs.length;
-      d.jobs = d.jobs.filter((j) => j.recipients.every((r) => kept.has(r.rid)));
-      if (d.jobs.length < before)
-        queueEventChannel.publish({ event: 'lease-lost', id: d.key, recipients: before - d.jobs.length });
+      const dropped = d.jobs.filter((j) => j.recipients.some((r) => lost.has(r.rid)));
+      if (dropped.length === 0) continue;
+      d.jobs = d.jobs.filter((j) => !dropped.includes(j));
+      for (const j of dropped) for (const r of j.recipients) this.#leased.delete(r.rid);
+      const recipients = dropped.reduce((n, j) => n + j.recipients.length, 0);
+      queueEventChannel.publish({ event: 'lease-lost', id: d.key, recipients });
     }
   }
 }
