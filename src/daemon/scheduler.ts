@@ -265,34 +265,40 @@ export class Scheduler {
   #start(d: Destination, policy: DestinationPolicy, batch: QueueJob[]): void {
     d.limiter.running++;
     queueEventChannel.publish({ event: 'connection', domain: d.key, open: d.limiter.running });
+    let waiting = false;
     const run = this.#run(d, policy, batch)
+      .then((ran) => {
+        waiting = !ran;
+      })
       .catch((e: unknown) => {
         queueEventChannel.publish({ event: 'store-error', operation: 'deliver', error: describeError(e) });
       })
       .finally(() => {
         d.limiter.running--;
         queueEventChannel.publish({ event: 'connection', domain: d.key, open: d.limiter.running });
-        for (const j of batch) for (const r of j.recipients) this.#leased.delete(r.rid);
+        // A batch back in the queue for want of a slot keeps its leases (renewed while it waits).
+        if (!waiting) for (const j of batch) for (const r of j.recipients) this.#leased.delete(r.rid);
         this.#runs.delete(run);
         this.kick();
       });
     this.#runs.add(run);
   }
 
-  async #run(d: Destination, policy: DestinationPolicy, batch: QueueJob[]): Promise<void> {
+  /** Deliver a batch; false when no connection slot was free and the batch went back to wait. */
+  async #run(d: Destination, policy: DestinationPolicy, batch: QueueJob[]): Promise<boolean> {
     const o = this.#o;
     const started = o.clock.now();
     const slot = o.useSlots === true ? await this.#slot(d, policy, started) : null;
     if (slot === undefined) {
       d.jobs.unshift(...batch);
-      return;
+      return false;
     }
     const held = slot === null ? undefined : { key: d.limiter.key, slot };
     if (held !== undefined) this.#slots.add(held);
     try {
       const bodies = await Promise.all(batch.map((j) => o.store.body(j.message.id)));
       const live = batch.filter((_, i) => bodies[i] !== undefined);
-      if (live.length === 0) return;
+      if (live.length === 0) return true;
       const liveBodies = bodies.filter((b): b is Uint8Array => b !== undefined);
       if (policy.expired !== null) {
         queueEventChannel.publish({
@@ -328,6 +334,7 @@ export class Scheduler {
       );
       const retries = (await Promise.all(commits)).filter((t): t is number => t !== undefined);
       this.#learn(d, policy, results, retries.length === 0 ? undefined : Math.min(...retries));
+      return true;
     } finally {
       if (held !== undefined) {
         this.#slots.delete(held);
