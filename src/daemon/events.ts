@@ -41,7 +41,7 @@ export type QueueEvent =
   | { event: 'slot-lost'; domain: string; slot: number }
   | { event: 'store-error'; operation: string; error: string }
   | { event: 'pruned'; messages: number }
-  | { event: 'started'; owner: string; store: string; listeners: string[] }
+  | { event: 'started'; owner: string; store: string; listeners: string[]; http: string | null }
   | { event: 'stopping'; signal: string; in_flight: number }
   | { event: 'reloaded'; destinations: number; warnings: string[] }
   | { event: 'connection'; domain: string; open: number };
