@@ -99,6 +99,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     requireCurrent: true,
     listen: config.queue.listen_notify,
   });
+  metrics.watchStore(() => store.counters());
   const started: { intake?: Intake; http?: HttpEndpoint; scheduler?: Scheduler } = {};
   const timers: NodeJS.Timeout[] = [];
   try {
@@ -170,14 +171,15 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   }
   const { intake, scheduler } = started as Required<Pick<typeof started, 'intake' | 'scheduler'>>;
   const listeners = intake.listeners.map((l) => l.name);
-  queueEventChannel.publish({ event: 'started', owner, store: redactUrl(config.queue.url), listeners });
+  const http = started.http?.address ?? null;
+  queueEventChannel.publish({ event: 'started', owner, store: redactUrl(config.queue.url), listeners, http });
   let stopping: Promise<void> | undefined;
   return {
     get config() {
       return config;
     },
     listeners,
-    http: started.http?.address ?? null,
+    http,
     store,
     metrics,
     reload: () => {

@@ -37,9 +37,11 @@ export type QueueEvent =
   | { event: 'backoff'; domain: string; until: string; reason: string; messages: number }
   | { event: 'exception-expired'; domain: string; entry: string; reason: string; until: string }
   | { event: 'lease-lost'; id: string; recipients: number }
+  /** A connection's slot (PostgreSQL) expired before it could be renewed and another node took it. */
+  | { event: 'slot-lost'; domain: string; slot: number }
   | { event: 'store-error'; operation: string; error: string }
   | { event: 'pruned'; messages: number }
-  | { event: 'started'; owner: string; store: string; listeners: string[] }
+  | { event: 'started'; owner: string; store: string; listeners: string[]; http: string | null }
   | { event: 'stopping'; signal: string; in_flight: number }
   | { event: 'reloaded'; destinations: number; warnings: string[] }
   | { event: 'connection'; domain: string; open: number };

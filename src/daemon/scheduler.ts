@@ -5,7 +5,8 @@
  * `concurrency` runs in all and the destination's concurrency (slow start, rate limits, and
  * across nodes a connection slot in the store on PostgreSQL). Results go back to the store in one
  * atomic `complete` per message, with DSNs (outcomes.ts). A destination whose every host failed
- * is held back until its next retry. Leases are renewed while work is in memory.
+ * is held back until its next retry. Leases are renewed while work is in memory, slots while
+ * their connection is open.
  * Must never: decide bounce or defer itself (delivery and policy/ do); keep a store transaction
  * open across SMTP; let two messages with different TLS requirements share a connection.
  */
@@ -60,6 +61,8 @@ export class Scheduler {
   readonly #limiters = new Map<string, Limiter>();
   /** Row ids leased and in memory (queued or running), for lease renewal. */
   readonly #leases = new LeaseKeeper();
+  /** Connection slots held by running deliveries (PostgreSQL), renewed with the leases. */
+  readonly #slots = new Set<{ key: string; slot: number }>();
   readonly #runs = new Set<Promise<void>>();
   #timer: NodeJS.Timeout | undefined;
   #renewTimer: NodeJS.Timeout | undefined;
@@ -276,32 +279,40 @@ export class Scheduler {
   #start(d: Destination, policy: DestinationPolicy, batch: QueueJob[]): void {
     d.limiter.running++;
     queueEventChannel.publish({ event: 'connection', domain: d.key, open: d.limiter.running });
+    let waiting = false;
     const run = this.#run(d, policy, batch)
+      .then((ran) => {
+        waiting = !ran;
+      })
       .catch((e: unknown) => {
         queueEventChannel.publish({ event: 'store-error', operation: 'deliver', error: describeError(e) });
       })
       .finally(() => {
         d.limiter.running--;
         queueEventChannel.publish({ event: 'connection', domain: d.key, open: d.limiter.running });
-        for (const j of batch) this.#leases.remove(j.recipients.map((r) => r.rid));
+        // A batch back in the queue for want of a slot keeps its leases (renewed while it waits).
+        if (!waiting) for (const j of batch) this.#leases.remove(j.recipients.map((r) => r.rid));
         this.#runs.delete(run);
         this.kick();
       });
     this.#runs.add(run);
   }
 
-  async #run(d: Destination, policy: DestinationPolicy, batch: QueueJob[]): Promise<void> {
+  /** Deliver a batch; false when no connection slot was free and the batch went back to wait. */
+  async #run(d: Destination, policy: DestinationPolicy, batch: QueueJob[]): Promise<boolean> {
     const o = this.#o;
     const started = o.clock.now();
     const slot = o.useSlots === true ? await this.#slot(d, policy, started) : null;
     if (slot === undefined) {
       d.jobs.unshift(...batch);
-      return;
+      return false;
     }
+    const held = slot === null ? undefined : { key: d.limiter.key, slot };
+    if (held !== undefined) this.#slots.add(held);
     try {
       const bodies = await Promise.all(batch.map((j) => o.store.body(j.message.id)));
       const live = batch.filter((_, i) => bodies[i] !== undefined);
-      if (live.length === 0) return;
+      if (live.length === 0) return true;
       const liveBodies = bodies.filter((b): b is Uint8Array => b !== undefined);
       if (policy.expired !== null) {
         queueEventChannel.publish({
@@ -337,9 +348,12 @@ export class Scheduler {
       );
       const retries = (await Promise.all(commits)).filter((t): t is number => t !== undefined);
       this.#learn(d, policy, results, retries.length === 0 ? undefined : Math.min(...retries));
+      return true;
     } finally {
-      if (slot !== null)
-        await this.#safely('releaseSlot', () => o.store.releaseSlot(d.limiter.key, slot, o.owner));
+      if (held !== undefined) {
+        this.#slots.delete(held);
+        await this.#safely('releaseSlot', () => o.store.releaseSlot(held.key, held.slot, o.owner));
+      }
     }
   }
 
@@ -436,16 +450,41 @@ export class Scheduler {
     );
   }
 
+  /** Extend the leases of recipients in memory and of the slots of connections still open. */
   async #renew(): Promise<void> {
+    const until = this.#o.clock.now() + this.#config.queue.lease;
+    await Promise.all([this.#renewLeases(until), this.#renewSlots(until)]);
+  }
+
+  /**
+   * A connection may outlive the slot's lease (a long batch): without renewal another node
+   * would take the expired slot over while this connection is still open, and the destination
+   * would see one connection more than its limit.
+   */
+  async #renewSlots(until: number): Promise<void> {
     const o = this.#o;
-    const until = o.clock.now() + this.#config.queue.lease;
+    await Promise.all(
+      [...this.#slots].map(async (held) => {
+        const kept = await this.#safely('renewSlot', () =>
+          o.store.renewSlot(held.key, held.slot, { owner: o.owner, until }),
+        );
+        if (kept === false && this.#slots.has(held))
+          queueEventChannel.publish({ event: 'slot-lost', domain: held.key, slot: held.slot });
+      }),
+    );
+  }
+
+  async #renewLeases(until: number): Promise<void> {
+    const o = this.#o;
     const lost = await this.#safely('renew', () => this.#leases.renew(o.store, o.owner, until));
     if (lost === undefined || lost.size === 0) return;
     for (const d of this.#destinations.values()) {
-      const before = d.jobs.length;
-      d.jobs = d.jobs.filter((j) => j.recipients.every((r) => !lost.has(r.rid)));
-      if (d.jobs.length < before)
-        queueEventChannel.publish({ event: 'lease-lost', id: d.key, recipients: before - d.jobs.length });
+      const dropped = d.jobs.filter((j) => j.recipients.some((r) => lost.has(r.rid)));
+      if (dropped.length === 0) continue;
+      d.jobs = d.jobs.filter((j) => !dropped.includes(j));
+      for (const j of dropped) this.#leases.remove(j.recipients.map((r) => r.rid));
+      const recipients = dropped.reduce((n, j) => n + j.recipients.length, 0);
+      queueEventChannel.publish({ event: 'lease-lost', id: d.key, recipients });
     }
   }
 }

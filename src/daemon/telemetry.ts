@@ -13,6 +13,7 @@ const WARN_EVENTS = new Set<QueueEvent['event']>([
   'backoff',
   'exception-expired',
   'lease-lost',
+  'slot-lost',
   'store-error',
 ]);
 

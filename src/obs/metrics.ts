@@ -3,10 +3,17 @@
  * GET /metrics). The names of DESIGN.md are a contract: `dane_mta_deliveries_total{outcome,tls}`,
  * `dane_mta_dane_results_total{result}`, `dane_mta_dnssec_answers_total{status}`,
  * `dane_mta_queue_recipients{state}`, `dane_mta_queue_oldest_seconds`; the others are additions
- * an operator expects (latency, connections, intake, DSNs, exceptions, store errors).
+ * an operator expects (latency, connections, intake, DSNs, exceptions, store errors, and the
+ * statements and commits sent to the queue store: the database's cost per delivered message).
  * Core code never imports this: the daemon updates it from the diagnostics channels.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** What a queue store has cost the database so far (the store's `counters()`). */
+export interface StoreCost {
+  queries: number;
+  commits: number;
+}
 
 export interface QueueGauges {
   byState: Record<string, number>;
@@ -31,6 +38,11 @@ export class Metrics {
   readonly dsns: Counter<'kind'>;
   readonly exceptions: Counter<'destination' | 'state'>;
   readonly storeErrors: Counter<'operation'>;
+  /** Statements and write commits this process sent to the queue store (read at each scrape). */
+  readonly storeStatements: Counter;
+  readonly storeCommits: Counter;
+  #storeCost: (() => StoreCost) | undefined;
+  #storeSeen: StoreCost = { queries: 0, commits: 0 };
 
   constructor(opts: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -105,7 +117,40 @@ export class Metrics {
       labelNames: ['operation'],
       registers,
     });
+    this.storeStatements = new Counter({
+      name: 'dane_mta_store_statements_total',
+      help: 'SQL statements this process sent to the queue store (transaction control not counted)',
+      registers,
+      collect: () => {
+        this.#syncStore();
+      },
+    });
+    this.storeCommits = new Counter({
+      name: 'dane_mta_store_commits_total',
+      help: 'Write transactions this process committed to the queue store, each one durable flush',
+      registers,
+      collect: () => {
+        this.#syncStore();
+      },
+    });
     if (opts.processMetrics === true) collectDefaultMetrics({ register: this.registry, prefix: 'dane_mta_' });
+  }
+
+  /** Count the store's statements and commits (its `counters()`, read at each scrape). */
+  watchStore(read: () => StoreCost): void {
+    this.#storeCost = read;
+  }
+
+  #syncStore(): void {
+    const now = this.#storeCost?.();
+    if (now === undefined) return;
+    const seen = this.#storeSeen;
+    if (now.queries > seen.queries) this.storeStatements.inc(now.queries - seen.queries);
+    if (now.commits > seen.commits) this.storeCommits.inc(now.commits - seen.commits);
+    this.#storeSeen = {
+      queries: Math.max(now.queries, seen.queries),
+      commits: Math.max(now.commits, seen.commits),
+    };
   }
 
   /** Set the queue gauges from a store's statistics. */

@@ -47,8 +47,9 @@ function parseMetrics(text: string): { samples: Sample[]; types: Map<string, str
     const labels: Record<string, string> = {};
     for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
       labels[l[1] ?? ''] = l[2] ?? '';
-    const value = Number(m[3]);
-    assert.ok(!Number.isNaN(value) || m[3] === 'NaN', `a number: ${line}`);
+    // Prometheus parses values with Go's ParseFloat: NaN and Inf in any case (prom-client writes Nan).
+    const value = /^nan$/i.test(m[3] ?? '') ? Number.NaN : Number(m[3]);
+    assert.ok(!Number.isNaN(value) || /^nan$/i.test(m[3] ?? ''), `a number: ${line}`);
     samples.push({ name: m[1] ?? '', labels, value });
   }
   return { samples, types };

@@ -105,6 +105,8 @@ export interface PgServer {
   start(): Promise<void>;
   /** Stop for good and remove the cluster. */
   destroy(): Promise<void>;
+  /** Process id of the running postmaster (its backends are its children), if running. */
+  pid(): number | undefined;
 }
 
 let databases = 0;
@@ -118,7 +120,12 @@ function asPostgres(bin: string, name: string, args: string[]): [string, string[
 }
 
 /** Starts a private PostgreSQL on `address` (a loopback address of the caller's plan). */
-export async function startPostgres(opts: { address: string; label: string }): Promise<PgServer> {
+export async function startPostgres(opts: {
+  address: string;
+  label: string;
+  /** Keep PostgreSQL's durability (fsync, full-page writes) for benchmarks (default: off, for speed). */
+  durable?: boolean;
+}): Promise<PgServer> {
   assertLoopback(opts.address);
   const bin = findPostgresBin();
   if (bin === undefined) throw new InteropError(InteropErrorCode.TOOL_MISSING, 'PostgreSQL not installed');
@@ -169,10 +176,7 @@ export async function startPostgres(opts: { address: string; label: string }): P
       '-k',
       dir,
       // Test speed, not durability: the tests never cut the power. Production keeps the defaults.
-      '-c',
-      'fsync=off',
-      '-c',
-      'full_page_writes=off',
+      ...(opts.durable === true ? [] : ['-c', 'fsync=off', '-c', 'full_page_writes=off']),
       '-c',
       'max_connections=200',
       '-c',
@@ -227,6 +231,7 @@ export async function startPostgres(opts: { address: string; label: string }): P
     admin,
     stop,
     start,
+    pid: () => (daemon === undefined || daemon.hasExited() ? undefined : daemon.pid),
     destroy: async () => {
       const last = daemon?.output() ?? '';
       await stop();
