@@ -70,6 +70,14 @@ export {
   type DaneVerdictMessage,
   type DeliveryLogMessage,
 } from './delivery/index.ts';
+export { dnsAnswerChannel, type DnsAnswerMessage } from './dns/resolver/index.ts';
+export {
+  dnsDropChannel,
+  dnsQueryChannel,
+  type DnsDropEvent,
+  type DnsQueryEvent,
+} from './dns/transport/index.ts';
+export { smtpCommandChannel, smtpReplyChannel, type SmtpChannelMessage } from './smtp/client/index.ts';
 export { ChannelName, TypedChannel, MtaError } from './util/index.ts';
 
 // The SMTP client underneath, for callers that drive SMTP themselves (facts, never decisions).

@@ -84,6 +84,8 @@ export class Scheduler {
   /** Replace the configuration (SIGHUP: destinations and TLS policy). */
   reload(config: Config): void {
     this.#config = config;
+    // A destination held back was judged under the old policy: give it a fresh try under the new.
+    for (const d of this.#destinations.values()) d.backoffUntil = 0;
     this.kick();
   }
 
@@ -347,7 +349,8 @@ export class Scheduler {
         },
       );
       const retries = (await Promise.all(commits)).filter((t): t is number => t !== undefined);
-      this.#learn(d, policy, results, retries.length === 0 ? undefined : Math.min(...retries));
+      const nextRetry = retries.length === 0 ? undefined : Math.min(...retries);
+      this.#learn(d, policy, results, batch[0]?.message.requireTls === true ? undefined : nextRetry);
       return true;
     } finally {
       if (held !== undefined) {
@@ -405,12 +408,14 @@ export class Scheduler {
   /**
    * Slow start learns from a run: a server answered → one more connection allowed; every host
    * failed → halve the window and hold the destination back until its next retry (the messages
-   * waiting in memory for it are deferred to then without counting an attempt).
+   * waiting in memory for it are deferred to then without counting an attempt). A REQUIRETLS
+   * batch that failed says nothing about ordinary mail to the destination: it holds nothing back.
    */
   #learn(
     d: Destination,
     policy: DestinationPolicy,
     results: readonly DeliveryResult[],
+    /** When the destination is held back after every host failed; undefined: not at all. */
     nextRetry: number | undefined,
   ): void {
     const reached = results.some((r) => r.tls !== null);

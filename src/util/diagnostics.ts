@@ -29,6 +29,8 @@ export const ChannelName = {
   INTAKE_ACCEPTED: 'mta:intake:accepted',
   /** A transaction refused by SMTP intake (smtp/server). */
   INTAKE_REJECTED: 'mta:intake:rejected',
+  /** A client connection to SMTP intake ended (smtp/server). */
+  INTAKE_DISCONNECTED: 'mta:intake:disconnected',
   /** A queue event of the daemon: delivered, deferred, bounced, held, released, expired … */
   QUEUE_EVENT: 'mta:queue:event',
 } as const;

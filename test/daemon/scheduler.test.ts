@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { AttemptEvent, QueueEvent } from '../../src/daemon/index.ts';
 import { DEMO_SCENARIOS, startInternet, type Internet } from '../../src/lab/index.ts';
+import { newQueueId } from '../../src/queue/index.ts';
+import { cryptoRandom } from '../../src/util/index.ts';
 import {
   daemonWorld,
   intakeOf,
@@ -144,4 +146,46 @@ test('a destination whose hosts are all down is held back until its next retry, 
     ),
   );
   await Promise.all(delivered);
+});
+
+test('a REQUIRETLS message that fails does not hold back ordinary mail to the destination', async (t) => {
+  const unsigned = DEMO_SCENARIOS[1];
+  assert.ok(unsigned !== undefined);
+  const world = await daemonWorld(net, { listen: '127.163.0.3', retry: '1h' });
+  const { daemon } = await startInProcess(world);
+  const store = await openWorldStore(world);
+  t.after(async () => {
+    await store.close();
+    await daemon.stop('test');
+    await world.close();
+  });
+  // RFC 8689: no authenticated TLS to an unsigned domain whose certificate no public CA signed.
+  const strictId = newQueueId(Date.now(), cryptoRandom);
+  const failed = nextEvent(
+    (e: QueueEvent): e is AttemptEvent => e.event === 'attempt' && e.id === strictId,
+    'the REQUIRETLS attempt',
+  );
+  await store.enqueue({
+    id: strictId,
+    from: 'a@client.test',
+    received: Date.now(),
+    body: new TextEncoder().encode('Message-ID: <strict@client.test>\r\nSubject: s\r\n\r\nx\r\n'),
+    smtputf8: false,
+    eightBitMime: false,
+    requireTls: true,
+    kind: 'normal',
+    recipients: [{ address: `user@${unsigned.domain}`, domain: unsigned.domain }],
+  });
+  assert.equal((await failed).outcome, 'deferred');
+  const r = await submit(intakeOf(daemon), {
+    from: 'a@client.test',
+    to: [`user@${unsigned.domain}`],
+    body: 'Message-ID: <plain@client.test>\r\nSubject: p\r\n\r\nx\r\n',
+  });
+  const plainId = queuedId(r);
+  const plain = await nextEvent(
+    (e: QueueEvent): e is AttemptEvent => e.event === 'attempt' && e.id === plainId,
+    'an attempt of the ordinary message',
+  );
+  assert.equal(plain.outcome, 'delivered');
 });

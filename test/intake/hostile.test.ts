@@ -119,7 +119,13 @@ test('a store that cannot write: 451 4.3.0, nothing stored; the client retries a
   await envelope(client);
   const r = await client.data('Subject: full disk\r\n\r\nx\r\n');
   assert.deepEqual([r.code, r.enhanced], [451, '4.3.0']);
-  assert.match(r.text, /cannot store the message \(ENOSPC: no space left on device\)/);
+  // The client is told to retry; why the store failed (paths, servers) is for the log only.
+  assert.equal(r.text, 'Requested action aborted: cannot store the message now; try again later');
+  const refused = run.events.filter((e) => e.type === 'rejected').at(-1);
+  assert.equal(
+    refused?.type === 'rejected' ? refused.reason : undefined,
+    'cannot store the message: ENOSPC: no space left on device',
+  );
   assert.equal(run.queue.messages.length, 0);
   run.queue.failWith = undefined;
   await envelope(client);

@@ -5,9 +5,8 @@
  * Addresses: 127.130.1.0/24.
  */
 import assert from 'node:assert/strict';
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { test } from 'node:test';
-import { IntakeChannel, type IntakeAccepted } from '../../src/smtp/server/index.ts';
+import { intakeAcceptedChannel, type IntakeAccepted } from '../../src/smtp/server/index.ts';
 import { bodyText, relay, SmtpTestClient, startTestIntake } from './kit.ts';
 
 const SERVER = '127.130.1.1';
@@ -17,9 +16,7 @@ const OUTSIDE = '127.130.1.3';
 test('a client in networks relays: extensions, DSN parameters, destination keys, Received:, queued as ID', async (t) => {
   const run = await startTestIntake(t, [relay(SERVER, [`${INSIDE}/32`, '::1/128'])]);
   const seen: IntakeAccepted[] = [];
-  const onAccepted = (m: unknown) => seen.push(m as IntakeAccepted);
-  subscribe(IntakeChannel.ACCEPTED, onAccepted);
-  t.after(() => unsubscribe(IntakeChannel.ACCEPTED, onAccepted));
+  t.after(intakeAcceptedChannel.subscribe((m) => seen.push(m)));
 
   const { client, greeting } = await SmtpTestClient.connect(SERVER, run.port(), INSIDE);
   assert.equal(greeting.code, 220);

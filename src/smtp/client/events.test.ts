@@ -1,17 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import diagnostics from 'node:diagnostics_channel';
 import { ehloLines, withFakeServer } from '../../../test/helpers/fake-smtp-server.ts';
-import { SmtpChannel, type SmtpChannelMessage } from './events.ts';
+import { smtpCommandChannel, smtpReplyChannel, type SmtpChannelMessage } from './events.ts';
 import { runTransaction } from './transaction.ts';
 
 test('replies and commands are published on diagnostics_channel; a throwing onEvent changes nothing', async () => {
   const published: SmtpChannelMessage[] = [];
-  const listener = (m: unknown): void => {
-    published.push(m as SmtpChannelMessage);
+  const listener = (m: SmtpChannelMessage): void => {
+    published.push(m);
   };
-  diagnostics.subscribe(SmtpChannel.REPLY, listener);
-  diagnostics.subscribe(SmtpChannel.COMMAND, listener);
+  const unsubscribe = [smtpReplyChannel.subscribe(listener), smtpCommandChannel.subscribe(listener)];
   try {
     const { value: result, server } = await withFakeServer(
       {
@@ -56,7 +54,6 @@ test('replies and commands are published on diagnostics_channel; a throwing onEv
     );
     assert.ok(mine.every((m) => m.address === '127.0.0.1'));
   } finally {
-    diagnostics.unsubscribe(SmtpChannel.REPLY, listener);
-    diagnostics.unsubscribe(SmtpChannel.COMMAND, listener);
+    for (const u of unsubscribe) u();
   }
 });

@@ -1,23 +1,19 @@
 /**
- * Transcript events: delivered to the caller's onEvent and published on
- * node:diagnostics_channel (`mta:smtp:reply`, `mta:smtp:command`) so obs/ can log and count
- * without the client importing a logger.
+ * Transcript events: delivered to the caller's onEvent and published on the typed diagnostics
+ * channels `mta:smtp:reply` and `mta:smtp:command` (declared once in util/diagnostics.ts), so
+ * obs/ can log and count without the client importing a logger.
  * Must never: let an observer's exception change the course of a transaction; log by itself.
  */
-import diagnostics from 'node:diagnostics_channel';
+import { ChannelName, TypedChannel } from '../../util/index.ts';
 import type { SmtpEvent } from './types.ts';
-
-/** Channel names this module publishes on. */
-export const SmtpChannel = {
-  REPLY: 'mta:smtp:reply',
-  COMMAND: 'mta:smtp:command',
-} as const;
-
-const replyChannel = diagnostics.channel(SmtpChannel.REPLY);
-const commandChannel = diagnostics.channel(SmtpChannel.COMMAND);
 
 /** Message published on `mta:smtp:reply` / `mta:smtp:command`: the event plus the peer. */
 export type SmtpChannelMessage = SmtpEvent & { address: string; port: number };
+
+/** Every reply the client receives, with the peer's address and port. */
+export const smtpReplyChannel = new TypedChannel<SmtpChannelMessage>(ChannelName.SMTP_REPLY);
+/** Every command the client sends, with the peer's address and port. */
+export const smtpCommandChannel = new TypedChannel<SmtpChannelMessage>(ChannelName.SMTP_COMMAND);
 
 /** Make an emitter for one transaction. */
 export function eventEmitter(
@@ -33,10 +29,8 @@ export function eventEmitter(
       }
     }
     const channel =
-      event.type === 'reply' ? replyChannel : event.type === 'command' ? commandChannel : undefined;
-    if (channel?.hasSubscribers === true) {
-      const message: SmtpChannelMessage = { ...event, address: peer.address, port: peer.port };
-      channel.publish(message);
-    }
+      event.type === 'reply' ? smtpReplyChannel : event.type === 'command' ? smtpCommandChannel : undefined;
+    if (channel?.hasSubscribers === true)
+      channel.publish({ ...event, address: peer.address, port: peer.port });
   };
 }

@@ -41,7 +41,7 @@ export {
   type StateInfo,
   type Timeouts,
 } from './session.ts';
-export { SmtpChannel, type SmtpChannelMessage } from './events.ts';
+export { smtpCommandChannel, smtpReplyChannel, type SmtpChannelMessage } from './events.ts';
 export type { TicketWait } from './session-ticket.ts';
 export { BODY_BLOCK_OCTETS } from './message.ts';
 export type { Extensions, Reply, SmtpErrorCode } from '../protocol/index.ts';

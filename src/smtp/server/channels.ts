@@ -6,16 +6,7 @@
  * payloads go to the `onEvent` callback of startIntake.
  * Must never: carry a password or message content.
  */
-import { channel } from 'node:diagnostics_channel';
-
-export const IntakeChannel = {
-  /** `IntakeAccepted`: a message was stored and acknowledged. */
-  ACCEPTED: 'mta:intake:accepted',
-  /** `IntakeRejected`: a command or a message was refused. */
-  REJECTED: 'mta:intake:rejected',
-  /** `IntakeSessionFacts`: a client connection ended (whatever its state). */
-  DISCONNECTED: 'mta:intake:disconnected',
-} as const;
+import { ChannelName, TypedChannel } from '../../util/index.ts';
 
 /** Facts of the session a transaction belongs to. */
 export interface IntakeSessionFacts {
@@ -60,18 +51,23 @@ export type IntakeEvent =
   | ({ type: 'rejected' } & IntakeRejected)
   | ({ type: 'disconnected' } & IntakeSessionFacts);
 
-const accepted = channel(IntakeChannel.ACCEPTED);
-const rejected = channel(IntakeChannel.REJECTED);
-const disconnected = channel(IntakeChannel.DISCONNECTED);
+/** `mta:intake:accepted`: a message was stored and acknowledged. */
+export const intakeAcceptedChannel = new TypedChannel<IntakeAccepted>(ChannelName.INTAKE_ACCEPTED);
+/** `mta:intake:rejected`: a command or a message was refused. */
+export const intakeRejectedChannel = new TypedChannel<IntakeRejected>(ChannelName.INTAKE_REJECTED);
+/** `mta:intake:disconnected`: a client connection ended (whatever its state). */
+export const intakeDisconnectedChannel = new TypedChannel<IntakeSessionFacts>(
+  ChannelName.INTAKE_DISCONNECTED,
+);
 
 export function publishAccepted(event: IntakeAccepted): void {
-  if (accepted.hasSubscribers) accepted.publish(event);
+  intakeAcceptedChannel.publish(event);
 }
 
 export function publishRejected(event: IntakeRejected): void {
-  if (rejected.hasSubscribers) rejected.publish(event);
+  intakeRejectedChannel.publish(event);
 }
 
 export function publishDisconnected(event: IntakeSessionFacts): void {
-  if (disconnected.hasSubscribers) disconnected.publish(event);
+  intakeDisconnectedChannel.publish(event);
 }

@@ -5,7 +5,8 @@
  * RFC 5321 §6.3) — then stored with our Received: field (and, for submissions, Date and
  * Message-ID, RFC 6409 §8). The reply is `250 2.0.0 Ok: queued as ID` only after
  * `queue.enqueue` resolved (durable), 451 4.3.0 when it failed.
- * Must never: acknowledge a message the store did not take; store one whose client left.
+ * Must never: acknowledge a message the store did not take; store one whose client left; tell a
+ * client why the store failed (its error names files and servers: that is for the log).
  */
 import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { NewMessage, NewRecipient, NotifyKeyword } from '../../queue/index.ts';
@@ -136,12 +137,14 @@ async function finish(
   try {
     await store;
   } catch (e) {
+    // The client only needs to know it should retry; the store's error names files and
+    // servers, so it goes to the event (the operator's log), never into the reply.
     const r = {
       code: 451,
       enhanced: '4.3.0',
-      text: `Requested action aborted: cannot store the message (${describeError(e)})`,
+      text: 'Requested action aborted: cannot store the message now; try again later',
     };
-    reply(rejected(ctx, session, 'data', r));
+    reply(rejected(ctx, session, 'data', r, { reason: `cannot store the message: ${describeError(e)}` }));
     return;
   } finally {
     ctx.inflight.delete(store);

@@ -5,7 +5,9 @@
  */
 export { startIntake, IntakeError, type BoundListener, type Intake, type IntakeOptions } from './intake.ts';
 export {
-  IntakeChannel,
+  intakeAcceptedChannel,
+  intakeDisconnectedChannel,
+  intakeRejectedChannel,
   type IntakeAccepted,
   type IntakeEvent,
   type IntakeRejected,
