@@ -28,6 +28,7 @@ export const TOOL_PACKAGES = {
   'ldns-dane': 'ldnsutils',
   postfix: 'postfix',
   postconf: 'postfix',
+  'smtp-source': 'postfix',
   swaks: 'swaks',
   openssl: 'openssl',
   ip: 'iproute2',
