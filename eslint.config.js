@@ -91,7 +91,7 @@ const PACKAGES = {
   'smtp/server': ['smtp-server'],
   queue: ['better-sqlite3', 'pg'],
   config: ['zod', 'yaml'],
-  obs: ['pino', 'prom-client'],
+  obs: ['pino', 'pino-pretty', 'prom-client'],
   cli: '*',
   daemon: '*',
   web: '*',

@@ -61,7 +61,11 @@ export async function main(argv: string[], io: CommandIo = defaultIo): Promise<n
       ? ExitCode.USAGE
       : isMtaError(e, 'CLI_ERR_CONFIG')
         ? ExitCode.CONFIG
-        : ExitCode.SOFTWARE;
+        : isMtaError(e, 'CLI_ERR_TEMPFAIL')
+          ? ExitCode.TEMPFAIL
+          : isMtaError(e, 'CLI_ERR_UNAVAILABLE')
+            ? ExitCode.UNAVAILABLE
+            : ExitCode.SOFTWARE;
     io.stderr(`dane-mta ${cmd.name}: ${describeError(e)}\n`);
     return code;
   }

@@ -164,6 +164,11 @@ const ERRORS: [string, string, string, RegExp?][] = [
     'dane-mta.yaml:5:20: limits.command_timeout: 300 has no unit; write it with a unit: 250ms, 30s, 5m, 1h, 5d, 2w (or combined, as 1h30m)',
   ],
   [
+    'a command timeout too short to greet',
+    `${RELAY}limits:\n  command_timeout: 50ms\n`,
+    'dane-mta.yaml:5:20: limits.command_timeout: must be at least 1s (RFC 5321 §4.5.3.2.7 asks for 5m)',
+  ],
+  [
     'bad duration in a list',
     `${RELAY}queue:\n  retry: [5m, soon]\n`,
     "dane-mta.yaml:5:15: queue.retry[1]: 'soon' is not a duration; write it with a unit: 250ms, 30s, 5m, 1h, 5d, 2w (or combined, as 1h30m)",

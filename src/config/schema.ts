@@ -77,7 +77,9 @@ const limits = z.strictObject({
   connections: count(1, 100_000, 'concurrent intake connections per listener').prefault(500),
   command_timeout: duration(
     'how long a client may stay silent in an SMTP session (RFC 5321 §4.5.3.2.7: at least 5m)',
-  ).prefault('5m'),
+  )
+    .refine((ms) => ms >= 1000, { error: 'must be at least 1s (RFC 5321 §4.5.3.2.7 asks for 5m)' })
+    .prefault('5m'),
 });
 
 const DELAY_WARNING = z

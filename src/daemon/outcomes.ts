@@ -9,6 +9,7 @@
  */
 import {
   buildDsn,
+  dsnMessage,
   type DeliveryResult,
   type DsnInput,
   type DsnKind,
@@ -26,7 +27,6 @@ import {
   type QueuedRecipient,
   type RecipientUpdate,
 } from '../queue/index.ts';
-import { domainToAscii } from '../smtp/protocol/index.ts';
 import type { Random } from '../util/index.ts';
 
 /** One message's part of a destination batch: the recipients of that destination. */
@@ -62,14 +62,6 @@ export interface Applied {
   recipients: RecipientOutcome[];
   /** DSNs enqueued: kind, queue id, recipients reported. */
   dsns: { kind: DsnKind; id: string; reported: string[] }[];
-}
-
-/** The destination key of an address (lower-case A-labels, or the literal with its brackets). */
-export function destinationKey(address: string): string {
-  const at = address.lastIndexOf('@');
-  const domain = at < 0 ? '' : address.slice(at + 1);
-  if (domain.startsWith('[')) return domain.toLowerCase();
-  return (domainToAscii(domain) ?? domain).toLowerCase().replace(/\.$/, '');
 }
 
 function diagnosticOf(r: DeliveryResult['recipients'][number]): NonNullable<DsnRecipient['diagnostic']> {
@@ -117,7 +109,13 @@ export function applyResult(
       if (requeue.kind === 'expire') {
         const d = requeue.disposition;
         updates.push({ rid: q.rid, state: 'bounced', enhanced: d.enhanced, reason: d.reason, last });
-        outcomes.push({ address: q.address, state: 'bounced', enhanced: d.enhanced, reason: d.reason, expired: true });
+        outcomes.push({
+          address: q.address,
+          state: 'bounced',
+          enhanced: d.enhanced,
+          reason: d.reason,
+          expired: true,
+        });
         const diag = r === undefined ? undefined : diagnosticOf(r);
         dsnRecipients.push({
           ...base,
@@ -209,17 +207,7 @@ export function buildDsns(
     out.push({
       kind,
       reported: built.reported,
-      message: {
-        id: newQueueId(ctx.now, ctx.random),
-        from: '',
-        received: ctx.now,
-        body: built.body,
-        smtputf8: built.smtputf8,
-        eightBitMime: built.eightBitMime,
-        requireTls: false,
-        kind: 'dsn',
-        recipients: [{ address: built.to, domain: destinationKey(built.to) }],
-      },
+      message: dsnMessage(built, { id: newQueueId(ctx.now, ctx.random), now: ctx.now }),
     });
   }
   return out;

@@ -28,7 +28,11 @@ export function requireTlsMode(mode: TlsMode): TlsMode {
   return AUTHENTICATED.includes(mode) ? mode : 'dane_fallback_require_verify';
 }
 
-export function profileFor(policy: DestinationPolicy, base: ProfileBase, opts: { requireTls: boolean }): TransportProfile {
+export function profileFor(
+  policy: DestinationPolicy,
+  base: ProfileBase,
+  opts: { requireTls: boolean },
+): TransportProfile {
   const profile: TransportProfile = {
     tlsMode: opts.requireTls ? requireTlsMode(policy.tls) : policy.tls,
     insecureMx: opts.requireTls ? 'may' : policy.insecure_mx,

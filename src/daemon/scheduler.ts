@@ -120,9 +120,18 @@ export class Scheduler {
     await Promise.race([Promise.allSettled([...this.#runs]), grace]);
     if (timer !== undefined) clearTimeout(timer);
     if (this.#renewTimer !== undefined) clearInterval(this.#renewTimer);
-    const waiting = [...this.#destinations.values()].flatMap((d) => d.jobs.flatMap((j) => j.recipients.map((r) => r.rid)));
-    if (waiting.length > 0) await this.#safely('renew', () => this.#o.store.renew(this.#o.owner, waiting, this.#o.clock.now()));
-    if (this.#runs.size === 0) await this.#safely('releaseLeases', () => this.#o.store.releaseLeases(this.#o.owner));
+    const waiting = [...this.#destinations.values()].flatMap((d) =>
+      d.jobs.flatMap((j) => j.recipients.map((r) => r.rid)),
+    );
+    if (waiting.length > 0)
+      await this.#safely('renew', () => this.#o.store.renew(this.#o.owner, waiting, this.#o.clock.now()));
+    if (this.#runs.size === 0)
+      await this.#safely('releaseLeases', () => this.#o.store.releaseLeases(this.#o.owner));
+  }
+
+  /** Read through a method: `stop()` may have run while this tick awaited the store. */
+  #stopped(): boolean {
+    return this.#stopping;
   }
 
   async #safely<T>(operation: string, work: () => Promise<T>): Promise<T | undefined> {
@@ -144,7 +153,7 @@ export class Scheduler {
     } finally {
       this.#ticking = false;
     }
-    if (this.#stopping) return;
+    if (this.#stopped()) return;
     const delay = this.#again ? 0 : Math.max(0, wakeAt - this.#o.clock.now());
     this.#again = false;
     this.#timer = setTimeout(() => void this.#tick(), delay);
@@ -163,7 +172,9 @@ export class Scheduler {
     if (room <= 0 || this.#runs.size >= c.delivery.concurrency) return;
     const now = this.#o.clock.now();
     const exclude = [...this.#destinations.values()]
-      .filter((d) => d.backoffUntil > now || d.jobs.length >= this.#policy(d.key, now).messages_per_connection * 4)
+      .filter(
+        (d) => d.backoffUntil > now || d.jobs.length >= this.#policy(d.key, now).messages_per_connection * 4,
+      )
       .map((d) => d.key);
     const claimed = await this.#safely('claim', () =>
       this.#o.store.claim({
@@ -180,7 +191,8 @@ export class Scheduler {
         this.#leased.add(r.rid);
         byDomain.set(r.domain, [...(byDomain.get(r.domain) ?? []), r]);
       }
-      for (const [domain, recipients] of byDomain) this.#destination(domain).jobs.push({ message: m.message, recipients });
+      for (const [domain, recipients] of byDomain)
+        this.#destination(domain).jobs.push({ message: m.message, recipients });
     }
     if ((claimed?.length ?? 0) > 0) this.#again = true;
   }
@@ -278,7 +290,12 @@ export class Scheduler {
       if (live.length === 0) return;
       const liveBodies = bodies.filter((b): b is Uint8Array => b !== undefined);
       if (policy.expired !== null) {
-        queueEventChannel.publish({ event: 'exception-expired', domain: d.key, entry: policy.match ?? d.key, ...policy.expired });
+        queueEventChannel.publish({
+          event: 'exception-expired',
+          domain: d.key,
+          entry: policy.match ?? d.key,
+          ...policy.expired,
+        });
       }
       const requireTls = live[0]?.message.requireTls ?? false;
       const profile = profileFor(policy, o.base, { requireTls });
@@ -293,14 +310,22 @@ export class Scheduler {
           ...(o.open === undefined ? {} : { open: o.open }),
           onResult: (i, result, facts) => {
             const job = live[i];
-            if (job !== undefined) commits.push(this.#commit(job, result, facts, { body: liveBodies[i] ?? new Uint8Array(), started, policy }));
+            if (job !== undefined)
+              commits.push(
+                this.#commit(job, result, facts, {
+                  body: liveBodies[i] ?? new Uint8Array(),
+                  started,
+                  policy,
+                }),
+              );
           },
         },
       );
       const retries = (await Promise.all(commits)).filter((t): t is number => t !== undefined);
       this.#learn(d, policy, results, retries.length === 0 ? undefined : Math.min(...retries));
     } finally {
-      if (slot !== null) await this.#safely('releaseSlot', () => o.store.releaseSlot(d.limiter.key, slot, o.owner));
+      if (slot !== null)
+        await this.#safely('releaseSlot', () => o.store.releaseSlot(d.limiter.key, slot, o.owner));
     }
   }
 
@@ -368,7 +393,13 @@ export class Scheduler {
     };
     queueEventChannel.publish(event);
     for (const dsn of applied.dsns) {
-      queueEventChannel.publish({ event: 'dsn', id: dsn.id, of: job.message.id, kind: dsn.kind, recipients: dsn.reported });
+      queueEventChannel.publish({
+        event: 'dsn',
+        id: dsn.id,
+        of: job.message.id,
+        kind: dsn.kind,
+        recipients: dsn.reported,
+      });
     }
     const retries = applied.recipients.flatMap((r) => (r.nextAttempt === undefined ? [] : [r.nextAttempt]));
     return retries.length === 0 ? undefined : Math.min(...retries);
@@ -384,7 +415,12 @@ export class Scheduler {
    * failed → halve the window and hold the destination back until its next retry (the messages
    * waiting in memory for it are deferred to then without counting an attempt).
    */
-  #learn(d: Destination, policy: DestinationPolicy, results: readonly DeliveryResult[], nextRetry: number | undefined): void {
+  #learn(
+    d: Destination,
+    policy: DestinationPolicy,
+    results: readonly DeliveryResult[],
+    nextRetry: number | undefined,
+  ): void {
     const reached = results.some((r) => r.tls !== null);
     if (reached) {
       d.limiter.succeeded(policy.concurrency);
@@ -400,7 +436,13 @@ export class Scheduler {
   async #holdBack(d: Destination, until: number, reason: string): Promise<void> {
     const waiting = d.jobs;
     d.jobs = [];
-    queueEventChannel.publish({ event: 'backoff', domain: d.key, until: iso(until), reason, messages: waiting.length });
+    queueEventChannel.publish({
+      event: 'backoff',
+      domain: d.key,
+      until: iso(until),
+      reason,
+      messages: waiting.length,
+    });
     if (waiting.length === 0) return;
     const maxAge = this.#config.queue.max_age;
     const updates = waiting.flatMap((j) =>
@@ -415,7 +457,9 @@ export class Scheduler {
       })),
     );
     for (const u of updates) this.#leased.delete(u.rid);
-    await this.#safely('complete', () => this.#o.store.complete(this.#o.owner, { updates }, this.#o.clock.now()));
+    await this.#safely('complete', () =>
+      this.#o.store.complete(this.#o.owner, { updates }, this.#o.clock.now()),
+    );
   }
 
   async #renew(): Promise<void> {
@@ -428,7 +472,8 @@ export class Scheduler {
     for (const d of this.#destinations.values()) {
       const before = d.jobs.length;
       d.jobs = d.jobs.filter((j) => j.recipients.every((r) => kept.has(r.rid)));
-      if (d.jobs.length < before) queueEventChannel.publish({ event: 'lease-lost', id: d.key, recipients: before - d.jobs.length });
+      if (d.jobs.length < before)
+        queueEventChannel.publish({ event: 'lease-lost', id: d.key, recipients: before - d.jobs.length });
     }
   }
 }
@@ -440,7 +485,13 @@ function domainJob(key: string, j: QueueJob, body: Uint8Array): DomainJob {
   const rcptDsn = new Map(
     j.recipients
       .filter((r) => r.notify !== undefined || r.orcpt !== undefined)
-      .map((r) => [r.address, { ...(r.notify === undefined ? {} : { notify: r.notify }), ...(r.orcpt === undefined ? {} : { orcpt: r.orcpt }) }]),
+      .map((r) => [
+        r.address,
+        {
+          ...(r.notify === undefined ? {} : { notify: r.notify }),
+          ...(r.orcpt === undefined ? {} : { orcpt: r.orcpt }),
+        },
+      ]),
   );
   const dsn = {
     ...(m.ret === undefined ? {} : { ret: m.ret }),

@@ -15,7 +15,15 @@ import {
   type ParsedDsn,
 } from '../../test/helpers/dsn-parse.ts';
 import { seededRandom } from '../util/index.ts';
-import { buildDsn, headerSection, wantsDsn, type DsnInput, type DsnRecipient } from './dsn.ts';
+import {
+  buildDsn,
+  dsnMessage,
+  DsnError,
+  headerSection,
+  wantsDsn,
+  type DsnInput,
+  type DsnRecipient,
+} from './dsn.ts';
 import { foldField, originalRecipient, safeText, typedAddress } from './dsn-format.ts';
 
 const HOST = 'mta.example.net';
@@ -324,4 +332,31 @@ test('field formatting helpers', () => {
   assert.equal(originalRecipient('no-semicolon', false), undefined);
   assert.equal(safeText('a\r\nb\tc\u0085d é', { ascii: true }), 'a b c d ?');
   assert.deepEqual(fields(parseEntity(Buffer.from('A: 1\r\na: 2\r\n\r\n')), 'a'), ['1', '2']);
+});
+
+test('dsnMessage: from <>, kind dsn, one recipient with its destination key and NOTIFY=NEVER', () => {
+  const { built } = build(input({ recipients: [failed] }));
+  const m = dsnMessage(built, { id: 'DSNID', now: NOW });
+  assert.deepEqual(
+    { ...m, body: undefined },
+    {
+      id: 'DSNID',
+      from: '',
+      received: NOW,
+      body: undefined,
+      smtputf8: false,
+      eightBitMime: false,
+      requireTls: false,
+      kind: 'dsn',
+      recipients: [{ address: 'alice@example.com', domain: 'example.com', notify: ['NEVER'] }],
+    },
+  );
+  assert.equal(m.body, built.body);
+  const idn = dsnMessage({ ...built, to: 'jörg@Bücher.example', smtputf8: true }, { id: 'X', now: NOW });
+  assert.equal(idn.recipients[0]!.domain, 'xn--bcher-kva.example');
+  assert.equal(
+    dsnMessage({ ...built, to: 'a@[192.0.2.1]' }, { id: 'X', now: NOW }).recipients[0]!.domain,
+    '[192.0.2.1]',
+  );
+  assert.throws(() => dsnMessage({ ...built, to: 'a@[x:y]' }, { id: 'X', now: NOW }), DsnError);
 });

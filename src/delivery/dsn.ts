@@ -9,8 +9,8 @@
  * Pure: time, ids and randomness are passed in. Must never: produce a DSN for a message from
  * `<>` or for a recipient whose NOTIFY does not ask for it; let remote text break the structure.
  */
-import type { NotifyKeyword } from '../queue/index.ts';
-import { formatMessageDate, isAscii } from '../smtp/protocol/index.ts';
+import type { NewMessage, NotifyKeyword } from '../queue/index.ts';
+import { destinationKey, formatMessageDate, isAscii, parseMailbox } from '../smtp/protocol/index.ts';
 import { concatBytes, MtaError, toHex, type Random } from '../util/index.ts';
 import { foldField, originalRecipient, safeText, typedAddress } from './dsn-format.ts';
 import { humanText, type Returned } from './dsn-text.ts';
@@ -327,5 +327,32 @@ export function buildDsn(input: DsnInput, opts: DsnOptions): BuiltDsn | null {
     smtputf8: !isAscii(to),
     eightBitMime: body.some((b) => b >= 0x80),
     reported: reported.map((r) => r.address),
+  };
+}
+
+/**
+ * The DSN as the queue takes it: from `<>` (RFC 5321 §4.5.5), kind 'dsn' (so it
+ * is never answered with a DSN), one recipient — the original sender — with its destination
+ * key. NOTIFY=NEVER keeps a failing DSN from producing another. Throws DsnError when the
+ * sender's address has no destination (a general address literal).
+ */
+export function dsnMessage(dsn: BuiltDsn, opts: { id: string; now: number }): NewMessage {
+  let domain: string | undefined;
+  try {
+    domain = destinationKey(parseMailbox(dsn.to));
+  } catch {
+    domain = undefined;
+  }
+  if (domain === undefined) throw new DsnError(`no destination for the DSN recipient <${dsn.to}>`);
+  return {
+    id: opts.id,
+    from: '',
+    received: opts.now,
+    body: dsn.body,
+    smtputf8: dsn.smtputf8,
+    eightBitMime: dsn.eightBitMime,
+    requireTls: false,
+    kind: 'dsn',
+    recipients: [{ address: dsn.to, domain, notify: ['NEVER'] }],
   };
 }

@@ -32,6 +32,7 @@ export {
 } from './channels.ts';
 export {
   buildDsn,
+  dsnMessage,
   dsnRecipients,
   headerSection,
   wantsDsn,

@@ -10,6 +10,8 @@
  */
 import { deliveryProblems, recipientOf, type ObservedDelivery } from './scenarios/check.ts';
 import { DEMO_SCENARIOS } from './scenarios/dns.ts';
+import { EE_311 } from './scenarios/kit.ts';
+import type { TlsaRecordSpec } from './scenarios/publish.ts';
 import type { Scenario } from './scenarios/types.ts';
 import type { Internet } from './internet.ts';
 
@@ -58,6 +60,17 @@ export const DEMO_STEPS: readonly DemoStep[] = [
     summary: 'deferred — nothing was sent to a server that failed DANE',
   },
 ];
+
+/**
+ * The operator's fix of the botched renewal: publish the record of the key the server presents
+ * now (RFC 7671 §8.1: "publish TLSA records for the new key" — here, late), with
+ * `internet.publishTlsa(DEMO_RENEWAL_FIX.host, DEMO_RENEWAL_FIX.tlsa)`. A message deferred for
+ * that domain is then delivered with DANE at its next try.
+ */
+export const DEMO_RENEWAL_FIX: { readonly host: string; readonly tlsa: readonly TlsaRecordSpec[] } = {
+  host: RENEWAL.hosts[0]?.name ?? 'mx.botched-renewal.test',
+  tlsa: [EE_311],
+};
 
 /** What the demo needs from a delivery result (DESIGN.md's CLI JSON). */
 export interface DemoDelivery extends ObservedDelivery {

@@ -9,25 +9,22 @@
  * and no Internet; binds only 127.0.0.0/8. Must never build the MTA's side (a resolver, a
  * delivery): the lab plays the Internet, its callers wire the MTA.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { formatRr } from '../dns/wire/index.ts';
-import { describeError, systemClock, type Clock } from '../util/index.ts';
-import { startAuthority, type Authority } from './dns/authority.ts';
-import { startReceiver, type Receiver } from './smtp/receivers.ts';
+import { rm } from 'node:fs/promises';
+import { systemClock, type Clock } from '../util/index.ts';
+import type { Authority } from './dns/authority.ts';
 import {
   buildInternet,
-  plannedHost,
   prepareHosts,
   type InternetPlan,
   type PlannedHost,
+  type PlannedZone,
   type PreparedHosts,
 } from './scenarios/build.ts';
-import { LabScenarioError } from './scenarios/error.ts';
 import { SCENARIOS } from './scenarios/catalogue.ts';
+import { replaceHostTlsa, type TlsaPublication, type TlsaRecordSpec } from './scenarios/publish.ts';
 import type { Scenario } from './scenarios/types.ts';
+import { bindReceivers, checkPort, prefixOf, startDns, writeFiles } from './servers.ts';
+import type { Receiver } from './smtp/receivers.ts';
 
 /** Options of `startInternet`. */
 export interface StartInternetOptions {
@@ -91,114 +88,15 @@ export interface Internet {
   addressOf(host: string): string | undefined;
   /** The DNS settings that point a validating resolver at the lab in `mode` (a fresh copy). */
   dnsSettings(mode: LabResolverMode): LabDnsSettings;
+  /**
+   * Replace the TLSA RRset of MX host `host` (at `_<smtpPort>._tcp.<host>`, or at the name the
+   * catalogue publishes its records at) with `tlsa` ([] removes it): the zone's SOA serial is
+   * bumped, the zone re-signed with its own keys and served at once; resolvers' caches are
+   * their own business. Throws LAB_ERR_PUBLISH for an unknown host or a bad record.
+   */
+  publishTlsa(host: string, tlsa: readonly TlsaRecordSpec[]): TlsaPublication;
   /** Stop every server and remove the temporary files. */
   close(): Promise<void>;
-}
-
-const BIND_ATTEMPTS = 6;
-
-function prefixOf(base: string): string {
-  const m = /^127\.(\d{1,3})\.0\.0$/.exec(base);
-  if (m === null || Number(m[1]) > 255) {
-    throw new LabScenarioError('LAB_ERR_INTERNET', `base address ${base} is not of the form 127.N.0.0`);
-  }
-  return `127.${m[1] ?? '0'}`;
-}
-
-function checkPort(port: number | undefined, what: string): void {
-  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
-    throw new LabScenarioError('LAB_ERR_INTERNET', `${what} ${port} is not 0..65535`);
-  }
-}
-
-/** A port that is free on `address` right now (the receivers then bind it on every address). */
-function freePort(address: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen({ port: 0, host: address, exclusive: true }, () => {
-      const bound = server.address();
-      const port = typeof bound === 'object' && bound !== null ? bound.port : 0;
-      server.close(() => {
-        resolve(port);
-      });
-    });
-  });
-}
-
-async function startReceivers(
-  hosts: readonly PlannedHost[],
-  port: number,
-  clock: Clock,
-): Promise<Receiver[]> {
-  const started: Receiver[] = [];
-  try {
-    for (const h of hosts) {
-      started.push(
-        await startReceiver({
-          address: h.address,
-          port,
-          hostname: h.name,
-          clock,
-          ...(h.tls === undefined ? {} : { tls: h.tls }),
-          offerStartTls: h.offerStartTls,
-          idleTimeoutMs: 10_000,
-          ...(h.rejectRecipients
-            ? { rejectRecipients: () => ({ code: 550, message: 'No such user here' }) }
-            : {}),
-        }),
-      );
-    }
-    return started;
-  } catch (e) {
-    await Promise.all(started.map((r) => r.close()));
-    throw e;
-  }
-}
-
-/** Receivers for every host on one port: the given one, or a free one (retried on a clash). */
-async function bindReceivers(
-  prepared: PreparedHosts,
-  opts: { port: number | undefined; clock: Clock },
-): Promise<{ port: number; receivers: Receiver[] }> {
-  const hosts = prepared.hosts.map(plannedHost);
-  const first = hosts[0];
-  if (first === undefined) return { port: opts.port ?? 25, receivers: [] };
-  let lastError: unknown;
-  for (let i = 0; i < (opts.port === undefined || opts.port === 0 ? BIND_ATTEMPTS : 1); i++) {
-    try {
-      const port = opts.port !== undefined && opts.port !== 0 ? opts.port : await freePort(first.address);
-      return { port, receivers: await startReceivers(hosts, port, opts.clock) };
-    } catch (e) {
-      lastError = e;
-    }
-  }
-  throw new LabScenarioError('LAB_ERR_INTERNET', `cannot start the MX hosts: ${describeError(lastError)}`, {
-    cause: lastError,
-  });
-}
-
-async function startDns(plan: InternetPlan, port: number | undefined): Promise<Authority> {
-  const views: Record<string, string[]> = {};
-  for (const z of plan.zones) views[z.address] = [z.origin];
-  const listen = [...plan.zones.map((z) => z.address), plan.allZonesAddress].map((address) => ({
-    address,
-    ...(port === undefined ? {} : { port }),
-  }));
-  return startAuthority({ listen, zones: plan.zones.map((z) => z.data), views });
-}
-
-async function writeFiles(
-  plan: InternetPlan,
-): Promise<{ dir: string; trustAnchor: string; rootHints: string; anchorText: string; hintsText: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'dane-mta-lab-'));
-  const anchorText = `; trust anchor of the dane-mta lab: the DS of its root key\n${plan.rootDs.map(formatRr).join('\n')}\n`;
-  const hintsText = `; root hints of the dane-mta lab\n${plan.rootHints.map(formatRr).join('\n')}\n`;
-  const trustAnchor = join(dir, 'root-anchor.ds');
-  const rootHints = join(dir, 'root.hints');
-  await writeFile(trustAnchor, anchorText);
-  await writeFile(rootHints, hintsText);
-  return { dir, trustAnchor, rootHints, anchorText, hintsText };
 }
 
 /**
@@ -219,7 +117,7 @@ export async function startInternet(opts: StartInternetOptions = {}): Promise<In
     const plan = buildInternet(scenarios, prepared, { smtpPort, prefix, now });
     authority = await startDns(plan, opts.dnsPort);
     const files = await writeFiles(plan);
-    return assemble({ scenarios, plan, authority, receivers, files, smtpPort });
+    return assemble({ scenarios, plan, prepared, authority, receivers, files, smtpPort });
   } catch (e) {
     await Promise.all([...receivers.map((r) => r.close()), authority?.close()]);
     throw e;
@@ -229,6 +127,7 @@ export async function startInternet(opts: StartInternetOptions = {}): Promise<In
 interface Parts {
   scenarios: readonly Scenario[];
   plan: InternetPlan;
+  prepared: PreparedHosts;
   authority: Authority;
   receivers: Receiver[];
   files: Awaited<ReturnType<typeof writeFiles>>;
@@ -249,6 +148,15 @@ function assemble(p: Parts): Internet {
   const addresses = new Map(p.plan.hosts.map((h) => [h.name.toLowerCase(), h.address]));
   const root = p.plan.zones[0];
   let closing: Promise<void> | undefined;
+  /** The zones as served now (publishTlsa replaces one at a time). */
+  let served: readonly PlannedZone[] = p.plan.zones;
+  const publish = (host: string, tlsa: readonly TlsaRecordSpec[]): TlsaPublication => {
+    const ctx = { zones: served, hosts: p.prepared.hosts, scenarios: p.scenarios, pki: p.plan.pki };
+    const { zones, publication } = replaceHostTlsa({ ...ctx, smtpPort: p.smtpPort }, host, tlsa);
+    p.authority.setZones(zones.map((z) => z.data));
+    served = zones;
+    return publication;
+  };
   return {
     scenarios: p.scenarios,
     dnsPort: p.authority.port,
@@ -269,6 +177,7 @@ function assemble(p: Parts): Internet {
     receivers: byName,
     addressOf: (host) => addresses.get(host.toLowerCase().replace(/\.$/, '')),
     dnsSettings: (mode) => dnsSettingsOf(mode, p),
+    publishTlsa: publish,
     close: () =>
       (closing ??= (async () => {
         await Promise.all([...p.receivers.map((r) => r.close()), p.authority.close()]);

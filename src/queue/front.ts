@@ -36,6 +36,23 @@ import type {
 } from './types.ts';
 import { QueueError } from './types.ts';
 
+/** A NUL, or half of a surrogate pair without its other half. */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what must not reach a text column
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * The updates with NUL characters and lone surrogates in their texts replaced by U+FFFD: a
+ * hostile server's reply is quoted in `reason`, and neither a PostgreSQL text column nor UTF-8
+ * can hold them (both drivers store the same). JSON values keep them, escaped.
+ */
+function cleanTexts(input: CompleteInput): CompleteInput {
+  const clean = (text: string): string => text.replace(UNSTORABLE, '\ufffd');
+  return {
+    ...input,
+    updates: input.updates.map((u) => ({ ...u, enhanced: clean(u.enhanced), reason: clean(u.reason) })),
+  };
+}
+
 export class StoreFront implements QueueStore {
   readonly kind: string;
   readonly #backend: Backend;
@@ -87,11 +104,10 @@ export class StoreFront implements QueueStore {
   }
 
   async complete(owner: string, input: CompleteInput, now: number): Promise<CompleteResult> {
-    const result = await this.#run('complete', [owner, input, now], () => {
-      checkOwner(owner);
-      checkComplete(input);
-      checkTime(now, 'complete: now');
-    });
+    checkOwner(owner);
+    checkComplete(input);
+    checkTime(now, 'complete: now');
+    const result = await this.#run('complete', [owner, cleanTexts(input), now]);
     if ((input.enqueue?.length ?? 0) > 0) this.#signal.emit();
     return result;
   }
@@ -184,10 +200,9 @@ export class StoreFront implements QueueStore {
   }
 
   async force(input: CompleteInput, now: number): Promise<CompleteResult> {
-    const result = await this.#run('force', [input, now], () => {
-      checkComplete(input);
-      checkTime(now, 'force: now');
-    });
+    checkComplete(input);
+    checkTime(now, 'force: now');
+    const result = await this.#run('force', [cleanTexts(input), now]);
     if ((input.enqueue?.length ?? 0) > 0) this.#signal.emit();
     return result;
   }

@@ -1,3 +1,4 @@
+/** Queue URLs: which driver each names, paths made absolute, passwords never shown, bad ones one line. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';

@@ -1,3 +1,4 @@
+/** Queue ids: 20 Crockford base32 characters, time first so they sort by arrival; randomness injected. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seededRandom } from '../util/index.ts';

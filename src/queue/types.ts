@@ -330,7 +330,10 @@ export interface QueueStore {
 
 /** Work done by one store instance (see `QueueStore.counters`). */
 export interface StoreCounters {
-  /** SQL statements sent to the database (transaction control — BEGIN, COMMIT — not counted). */
+  /**
+   * SQL statements sent to the database (transaction control — BEGIN, COMMIT, savepoints — and
+   * the SQLite driver's look for other processes' commits are not counted).
+   */
   queries: number;
   /** Write transactions committed, each one durable flush (fsync / WAL flush). */
   commits: number;

@@ -18,6 +18,7 @@ import { QueueError, RECIPIENT_STATES } from './types.ts';
 const ID = /^[A-Za-z0-9._-]{1,64}$/;
 // eslint-disable-next-line no-control-regex -- the point is to refuse control characters
 const CONTROL = /[\u0000-\u001f\u007f]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const NOTIFY = new Set(['NEVER', 'SUCCESS', 'FAILURE', 'DELAY']);
 
 /** True when `value` is one of `allowed` (a runtime check: callers may be plain JavaScript). */
@@ -41,6 +42,7 @@ function checkText(value: unknown, what: string, opts: { empty?: boolean } = {})
   if (typeof value !== 'string') bad(`${what} must be a string`);
   if (value.length === 0 && opts.empty !== true) bad(`${what} is empty`);
   if (CONTROL.test(value)) bad(`${what} contains a control character`);
+  if (LONE_SURROGATE.test(value)) bad(`${what} is not well-formed Unicode`);
   return value;
 }
 
@@ -112,8 +114,9 @@ function checkUpdate(u: RecipientUpdate): void {
     bad(`${where}: state must be deferred, delivered or bounced`);
   if (u.state === 'deferred') checkTime(u.nextAttempt, `${where}: nextAttempt`);
   else if (u.nextAttempt !== undefined) bad(`${where}: nextAttempt given for a final state`);
-  checkText(u.enhanced, `${where}: enhanced`, { empty: true });
-  checkText(u.reason, `${where}: reason`, { empty: true });
+  // The reason quotes what a remote server said: any text (the front replaces NUL characters).
+  if (typeof u.enhanced !== 'string') bad(`${where}: enhanced must be a string`);
+  if (typeof u.reason !== 'string') bad(`${where}: reason must be a string`);
 }
 
 function checkAttempt(a: AttemptLogEntry): void {

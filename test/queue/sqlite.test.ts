@@ -103,3 +103,39 @@ test('sqlite::memory: is a private store of one instance', async (t) => {
   );
   assert.deepEqual(await store.schema(), { current: 1, known: 1 });
 });
+
+test('prune hands the freed pages back to the file system (incremental auto-vacuum)', async (t) => {
+  const backing = await sqliteBacking();
+  t.after(() => backing.dispose());
+  const store = await backing.open();
+  const body = 'x'.repeat(16 * 1024);
+  for (let i = 0; i < 40; i++) await store.enqueue(message({ received: T0 + i, body }));
+  const claimed = await store.claim({ owner: 'n', now: T0 + 100, leaseMs: 1000, limit: 100 });
+  const updates = claimed.flatMap((c) =>
+    c.recipients.map((r) => ({
+      rid: r.rid,
+      state: 'delivered' as const,
+      enhanced: '2.0.0',
+      reason: 'ok',
+      last: null,
+    })),
+  );
+  await store.complete('n', { updates }, T0 + 100);
+  const pages = (): { pages: number; free: number } => {
+    const db = new Database(backing.path, { readonly: true });
+    try {
+      return {
+        pages: db.pragma('page_count', { simple: true }) as number,
+        free: db.pragma('freelist_count', { simple: true }) as number,
+      };
+    } finally {
+      db.close();
+    }
+  };
+  const before = pages();
+  assert.equal(await store.prune(T0 + 200), 40);
+  await store.close();
+  const after = pages();
+  assert.equal(after.free, 0, 'no free pages left in the file');
+  assert.ok(after.pages < before.pages / 2, `${before.pages} pages → ${after.pages}`);
+});

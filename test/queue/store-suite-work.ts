@@ -276,6 +276,43 @@ export function registerComplete(factory: StoreFactory): void {
     );
   });
 
+  test('what a hostile server said is stored: control characters, NUL, lone surrogates', async (t) => {
+    const s = await setUp(t, factory);
+    if (s === undefined) return;
+    const m = message({ to: ['a@example.org'] });
+    await s.store.enqueue(m);
+    const [rid] = ridsOf(await s.store.claim({ owner: 'n1', now: T0, leaseMs: 60_000, limit: 1 })) as [
+      number,
+    ];
+    const said = '550 bad\u0000 \u001b[31mred\u001b[0m \ud800 "quoted" \\ back';
+    const record = { reply: said, nested: [said, { said }] };
+    const attempt = {
+      messageId: m.id,
+      domain: 'example.org',
+      at: T0,
+      recipients: ['a@example.org'],
+      outcome: 'bounced',
+      records: [record],
+      transcript: [said, ''],
+    };
+    const update = { rid, state: 'bounced' as const, enhanced: '5.0.0\u0000', reason: said, last: record };
+    assert.deepEqual(await s.store.complete('n1', { updates: [update], attempt }, T0 + 1), {
+      applied: [rid],
+      skipped: [],
+    });
+    const detail = await s.store.show(m.id);
+    assert.ok(detail !== undefined);
+    const r = detail.recipients[0];
+    assert.equal(
+      r?.reason,
+      '550 bad\ufffd \u001b[31mred\u001b[0m \ufffd "quoted" \\ back',
+      'NUL and a lone surrogate become U+FFFD in the reason; the rest is kept',
+    );
+    assert.equal(r.enhanced, '5.0.0\ufffd');
+    assert.deepEqual(r.last, record, 'JSON keeps everything, NUL and lone surrogate included');
+    assert.deepEqual(detail.attempts, [attempt]);
+  });
+
   test('complete skips recipients of a message deleted meanwhile, and drops its log entry', async (t) => {
     const s = await setUp(t, factory);
     if (s === undefined) return;

@@ -31,3 +31,4 @@ export {
   type ServerAddress,
   type Upstream,
 } from './upstream.ts';
+export { dnsAnswerChannel, type DnsAnswerMessage } from './channels.ts';

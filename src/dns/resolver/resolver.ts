@@ -13,6 +13,7 @@ import { Ede, type Proof } from '../dnssec/index.ts';
 import { Name, Rcode, rcodeToString, RRType, type Message, type Rr, type RrsigRdata } from '../wire/index.ts';
 import { unixSeconds, type Clock } from '../../util/index.ts';
 import type { TrustAnchors } from './anchors.ts';
+import { dnsAnswerChannel } from './channels.ts';
 import { Budget, BudgetExceeded, DEFAULT_LIMITS, type Limits } from './budget.ts';
 import { InFlight, TtlCache } from './cache.ts';
 import { classifyResponse, type Classified } from './classify.ts';
@@ -171,11 +172,27 @@ export class Resolver {
 
   /** Look up (name, type) and prove the answer. Never throws for DNS conditions. */
   async lookup(name: Name | string, type: number, opts: { trace?: boolean } = {}): Promise<Answer> {
+    const a = await this.#lookup(name, type, opts);
+    if (dnsAnswerChannel.hasSubscribers) {
+      dnsAnswerChannel.publish({
+        name: a.name.toString(),
+        type: a.type,
+        kind: a.kind,
+        status: a.status,
+        fromCache: a.fromCache,
+        reason: a.reason ?? null,
+      });
+    }
+    return a;
+  }
+
+  #lookup(name: Name | string, type: number, opts: { trace?: boolean }): Promise<Answer> {
     const qname = typeof name === 'string' ? Name.parse(name) : name;
     const key = `${qname.key()}|${type}`;
     if (opts.trace !== true) {
       const hit = this.#answers.get(key);
-      if (hit !== undefined) return { ...hit, fromCache: true, ttl: this.#answers.ttlLeft(key) };
+      if (hit !== undefined)
+        return Promise.resolve({ ...hit, fromCache: true, ttl: this.#answers.ttlLeft(key) });
       return this.#inflight.run(key, () => this.#resolveAndCache(qname, type, key, false));
     }
     return this.#resolveAndCache(qname, type, key, true);

@@ -20,11 +20,19 @@ import {
 } from '../pki/lab-pki.ts';
 import type { HostSpec, Scenario, ZoneSigning, ZoneSpec } from './types.ts';
 import { checkCatalogue } from './validate.ts';
-import { delegationRecords, dsRecords, signZone, type DenialMode, type ZoneData } from '../dns/signer.ts';
+import {
+  delegationRecords,
+  dsRecords,
+  signZone,
+  type DenialMode,
+  type SignedZone,
+  type ZoneData,
+} from '../dns/signer.ts';
 import { generateZoneKey, type ZoneAlgorithm, type ZoneKey } from '../dns/zone-keys.ts';
 
 /** TTL of every record the lab publishes (short: the lab changes between runs). */
-const TTL = 300;
+export const LAB_TTL = 300;
+const TTL = LAB_TTL;
 /** Name of the lab's root server (the root zone is authoritative for it). */
 export const ROOT_SERVER_NAME = 'a.root-servers.lab.';
 
@@ -261,6 +269,26 @@ interface Built {
   parentDs: Rr<DsRdata>[];
 }
 
+/**
+ * Break the signatures the zone spec names (RFC 4035 §5.3: those RRsets become bogus), except
+ * the RRset `keep` (one just published afresh).
+ */
+export function applyBreaks(
+  zone: SignedZone,
+  spec: ZoneSpec,
+  opts: { port: number; keep?: { name: Name; type: number } },
+): SignedZone {
+  let out = zone;
+  for (const b of spec.breaks ?? []) {
+    const owner =
+      b.name === '@' ? zone.origin : Name.parse(b.name.replaceAll('{port}', String(opts.port)), zone.origin);
+    const type = RRType[b.type];
+    if (opts.keep !== undefined && opts.keep.type === type && opts.keep.name.equals(owner)) continue;
+    out = breakRrset(out, owner, type, b.how);
+  }
+  return out;
+}
+
 /** Sign one zone (or not), break what the spec says, and work out the parent's DS. */
 function finishZone(e: ZoneEntry, records: Rr[], opts: BuildOptions): Built {
   if (e.spec.signing === 'unsigned')
@@ -276,11 +304,7 @@ function finishZone(e: ZoneEntry, records: Rr[], opts: BuildOptions): Built {
       expiration: inception + 31 * 86_400,
     },
   );
-  for (const b of e.spec.breaks ?? []) {
-    const owner =
-      b.name === '@' ? e.name : Name.parse(b.name.replaceAll('{port}', String(opts.smtpPort)), e.name);
-    zone = breakRrset(zone, owner, RRType[b.type], b.how);
-  }
+  zone = applyBreaks(zone, e.spec, { port: opts.smtpPort });
   const ds = e.spec.ds ?? 'match';
   const parentDs =
     ds === 'none'

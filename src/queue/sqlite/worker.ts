@@ -98,6 +98,7 @@ const HANDLERS: Handlers = {
     return undefined;
   },
   schema: (db) => ({ current: currentVersion(db), known: KNOWN_VERSION }),
+  // The one place the store reads the clock: applied_at of a migration (informational).
   migrate: (db) => migrate(db, Date.now(), config.where),
 };
 

@@ -1,7 +1,8 @@
 /** domainToAscii: lower-case A-labels, or undefined for what is not a domain name. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { domainToAscii } from './idna.ts';
+import { parseMailbox } from './address.ts';
+import { destinationKey, domainToAscii } from './idna.ts';
 
 test('domainToAscii', () => {
   const cases: [string, string | undefined][] = [
@@ -19,4 +20,11 @@ test('domainToAscii', () => {
     [`${'a'.repeat(64)}.example`, undefined],
   ];
   for (const [input, want] of cases) assert.equal(domainToAscii(input), want, input);
+});
+
+test('destinationKey', () => {
+  assert.equal(destinationKey(parseMailbox('a@Bücher.Example')), 'xn--bcher-kva.example');
+  assert.equal(destinationKey(parseMailbox('a@[192.0.2.1]')), '[192.0.2.1]');
+  assert.equal(destinationKey(parseMailbox('a@[IPv6:2001:DB8::1]')), '[IPv6:2001:db8::1]');
+  assert.equal(destinationKey(parseMailbox('a@[tag:x]')), undefined);
 });

@@ -29,3 +29,20 @@ export function domainToAscii(domain: string): string | undefined {
   if (host.split('.').some((label) => label.length === 0 || label.length > 63)) return undefined;
   return host.toLowerCase();
 }
+
+/**
+ * The destination key of a mailbox (`parseMailbox` result): its domain in lower-case A-labels,
+ * or the address literal with its brackets (`[192.0.2.1]`, `[IPv6:2001:db8::1]`, lower case);
+ * undefined for a general literal or a domain with no A-label form. Recipients with the same
+ * key go out together (queue, delivery, DSNs).
+ */
+export function destinationKey(box: {
+  domain: string;
+  domainKind: 'name' | 'ipv4' | 'ipv6' | 'general';
+  literal?: string;
+}): string | undefined {
+  if (box.domainKind === 'ipv4') return `[${box.literal ?? ''}]`;
+  if (box.domainKind === 'ipv6') return `[IPv6:${(box.literal ?? '').toLowerCase()}]`;
+  if (box.domainKind === 'general') return undefined;
+  return domainToAscii(box.domain);
+}
