@@ -8,16 +8,21 @@
  * DANE-authenticated, throws instead of printing a number.
  * Must never reach anything but loopback addresses.
  */
+import { readFileSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import {
+  clockTicksPerSecond,
   countMaildir,
+  parseProcStat,
   runSmtpSource,
+  treeCpuSeconds,
   sleep,
   type PostfixReceiver,
   type SmtpSourceResult,
 } from '../test/interop/index.ts';
-import type { Sender, Verdicts } from './relay-world.ts';
+import { boost, type Sender, type Verdicts } from './relay-world.ts';
 
 /** Where the feed's messages come from; the body length (smtp-source -l, headers not included). */
 export const FROM = 'bench@sender.example';
@@ -32,6 +37,14 @@ export interface DeliveryMeasurement {
   readonly perSecond: number;
   /** Sender CPU from the first submission until it was drained, per 1,000 messages. */
   readonly cpuPer1000: number;
+  /** The receiving Postfix's CPU over the same stretch, per 1,000 messages. */
+  readonly receiverCpuPer1000: number;
+  /** smtp-source's CPU, per 1,000 messages (it is reaped by this process). */
+  readonly feedCpuPer1000: number;
+  /** The sender's main thread: CPU per 1,000 messages and share of the run's wall time (dane-mta). */
+  readonly mainThread?: { readonly per1000: number; readonly busy: number; readonly othersPer1000: number };
+  /** The machine's 1-minute load average when the run ended (other work shares the cores). */
+  readonly load: number;
   /** TLS handshakes / SMTP sessions the receiver logged, per message. */
   readonly handshakesPerMessage: number;
   readonly sessionsPerMessage: number;
@@ -51,6 +64,12 @@ export interface IntakeMeasurement {
 }
 
 const count = (text: string, re: RegExp): number => text.match(re)?.length ?? 0;
+
+/** CPU of this process's reaped children (smtp-source, during a run), from /proc/self/stat. */
+function reapedCpuSeconds(): number {
+  const stat = parseProcStat(readFileSync('/proc/self/stat', 'utf8'));
+  return stat === undefined ? Number.NaN : (stat.cutime + stat.cstime) / clockTicksPerSecond();
+}
 
 /** Removes every delivered message (the receiver runs as root's postfix user; we are root). */
 export async function emptyMaildir(maildir: string): Promise<void> {
@@ -113,7 +132,14 @@ export async function measureDelivery(run: DeliveryRun): Promise<DeliveryMeasure
   await emptyMaildir(rx.maildir);
   const senderMark = (await sender.log()).length;
   const rxMark = (await rx.log()).length;
+  const rxCpu = (): number => {
+    const pid = rx.masterPid();
+    return pid === undefined ? Number.NaN : treeCpuSeconds(pid);
+  };
   const cpu0 = sender.cpuSeconds();
+  const feed0 = reapedCpuSeconds();
+  const threads0 = sender.threads?.();
+  const rxCpu0 = rxCpu();
   const start = process.hrtime.bigint();
   const feed = runSmtpSource({
     server: sender.address,
@@ -123,6 +149,7 @@ export async function measureDelivery(run: DeliveryRun): Promise<DeliveryMeasure
     messages,
     sessions: run.sessions,
     length: BODY_BYTES,
+    onSpawn: boost,
   });
   let fed: SmtpSourceResult | Error | undefined;
   feed.then(
@@ -139,9 +166,23 @@ export async function measureDelivery(run: DeliveryRun): Promise<DeliveryMeasure
   const segment = async (): Promise<string> => (await sender.log()).slice(senderMark);
   await until(`${sender.name}: drained`, async () => {
     const s = await segment();
+    // A deferral would only be retried minutes later: say so now instead of waiting.
+    const other = sender.verdicts(s).other;
+    if (other.length > 0)
+      throw new Error(`${sender.name}: ${other.length} not delivered with DANE: ${other[0] ?? ''}`);
     return { done: await sender.drained(s, messages), progress: s.length };
   });
   const cpu = sender.cpuSeconds() - cpu0;
+  const wall = Number(process.hrtime.bigint() - start) / 1e9;
+  const threads1 = sender.threads?.();
+  const mainThread =
+    threads0 === undefined || threads1 === undefined
+      ? undefined
+      : {
+          per1000: ((threads1.main - threads0.main) * 1000) / messages,
+          busy: (threads1.main - threads0.main) / wall,
+          othersPer1000: ((threads1.others - threads0.others) * 1000) / messages,
+        };
   // The receiver logs each delivery after its handshake: once all are logged, so are those.
   let rxLog = '';
   await until(`${rx.hostname}: delivery log lines`, async () => {
@@ -149,6 +190,7 @@ export async function measureDelivery(run: DeliveryRun): Promise<DeliveryMeasure
     const n = count(rxLog, /virtual\[\d+\]: .*status=sent/g);
     return { done: n >= messages, progress: n };
   });
+  const rxCpuUsed = rxCpu() - rxCpu0;
   const verdicts = sender.verdicts(await segment());
   const protocols = await protocolsOf(rx, run.to);
   const tls = Object.entries(protocols).filter(([p]) => /^TLSv1\.[23]$/.test(p));
@@ -165,6 +207,10 @@ export async function measureDelivery(run: DeliveryRun): Promise<DeliveryMeasure
     seconds,
     perSecond: messages / seconds,
     cpuPer1000: (cpu * 1000) / messages,
+    receiverCpuPer1000: (rxCpuUsed * 1000) / messages,
+    feedCpuPer1000: ((reapedCpuSeconds() - feed0) * 1000) / messages,
+    ...(mainThread === undefined ? {} : { mainThread }),
+    load: loadavg()[0] ?? Number.NaN,
     handshakesPerMessage: count(rxLog, /smtpd\[\d+\]: \w+ TLS connection established from/g) / messages,
     sessionsPerMessage: count(rxLog, /smtpd\[\d+\]: connect from/g) / messages,
     protocols,
@@ -187,6 +233,7 @@ export async function measureIntake(
     messages: run.messages,
     sessions: run.sessions,
     length: BODY_BYTES,
+    onSpawn: boost,
   });
   const cpu = sender.cpuSeconds() - cpu0;
   // smtp-source exits 0 only after a 250 for every message; the log must agree.
@@ -236,6 +283,7 @@ export async function measureCeiling(
     messages: run.messages,
     sessions: run.sessions,
     length: BODY_BYTES,
+    onSpawn: boost,
   });
   await until(`${rx.hostname}: messages in the Maildir`, async () => {
     const n = await countMaildir(rx.maildir);

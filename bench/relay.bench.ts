@@ -16,6 +16,7 @@
  * daemon running.
  */
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { describeError } from '../src/util/index.ts';
 import { createScope, isRoot, missingTools, runSmtpSource, sleep } from '../test/interop/index.ts';
@@ -33,9 +34,12 @@ import {
 import {
   PER_DESTINATION,
   RECEIVERS,
+  WAN,
   startDaneMta,
   startPostfixSender,
   startWorld,
+  NICE,
+  boost,
   daneMtaVerdicts,
   type DaneMtaSender,
   type ReceiverName,
@@ -51,10 +55,12 @@ const env = (name: string, fallback: number): number => {
 const MESSAGES = env('MESSAGES', 2000);
 const SESSIONS = env('SESSIONS', 10);
 const BACKLOG = env('BACKLOG', 10_000);
+/** Delivery runs per sender and receiver (the median is printed). */
+const ROUNDS = env('ROUNDS', 1);
 const WARMUP = 50;
-/** DANE_MTA_BENCH_RELAY_PARTS=delivery,tls12,reuse,intake: the parts to run (default: all). */
+/** DANE_MTA_BENCH_RELAY_PARTS=delivery,tls12,wan,reuse,intake: the parts to run (default: all). */
 const PARTS = new Set(
-  (process.env['DANE_MTA_BENCH_RELAY_PARTS'] ?? 'delivery,tls12,reuse,intake').split(','),
+  (process.env['DANE_MTA_BENCH_RELAY_PARTS'] ?? 'delivery,tls12,wan,reuse,intake').split(','),
 );
 const TOOLS = [
   'nsd',
@@ -73,17 +79,62 @@ const SERVE = fileURLToPath(new URL('../src/cli/commands/serve.js', import.meta.
 
 const fix = (n: number, digits: number, width: number): string => n.toFixed(digits).padStart(width);
 
-function printDelivery(title: string, rows: readonly DeliveryMeasurement[]): void {
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** One sender's runs against one receiver, as medians. */
+interface Summary {
+  readonly sender: string;
+  readonly perSecond: number;
+  readonly runs: readonly DeliveryMeasurement[];
+}
+
+function summarize(sender: string, runs: readonly DeliveryMeasurement[]): Summary {
+  return { sender, perSecond: median(runs.map((r) => r.perSecond)), runs };
+}
+
+function printDelivery(title: string, rows: readonly Summary[]): void {
   console.log(`\n${title}`);
   console.log(
-    `  ${'sender'.padEnd(44)}   msg/s  seconds  CPU s/1000 msgs  handshakes/msg  sessions/msg  TLS`,
+    `  ${'sender'.padEnd(44)}   msg/s  seconds  CPU s/1000: sender receiver  total` +
+      `  handshakes/msg  sessions/msg  load  TLS`,
   );
-  for (const r of rows) {
-    console.log(
-      `  ${r.sender.padEnd(44)} ${fix(r.perSecond, 1, 7)} ${fix(r.seconds, 2, 8)} ${fix(r.cpuPer1000, 2, 16)} ` +
-        `${fix(r.handshakesPerMessage, 3, 15)} ${fix(r.sessionsPerMessage, 3, 13)}  ${Object.keys(r.protocols).join(',')}`,
-    );
+  type Field =
+    'seconds' | 'cpuPer1000' | 'receiverCpuPer1000' | 'handshakesPerMessage' | 'sessionsPerMessage' | 'load';
+  for (const row of rows) {
+    const m = (field: Field): number => median(row.runs.map((r) => r[field]));
+    const total = median(row.runs.map((r) => r.cpuPer1000 + r.receiverCpuPer1000 + r.feedCpuPer1000));
+    const cells = [
+      fix(row.perSecond, 1, 7),
+      fix(m('seconds'), 2, 8),
+      fix(m('cpuPer1000'), 2, 18),
+      fix(m('receiverCpuPer1000'), 2, 8),
+      fix(total, 2, 6),
+      fix(m('handshakesPerMessage'), 3, 15),
+      fix(m('sessionsPerMessage'), 3, 13),
+      fix(m('load'), 1, 5),
+    ];
+    const tls = [...new Set(row.runs.flatMap((r) => Object.keys(r.protocols)))].join(',');
+    console.log(`  ${row.sender.padEnd(44)} ${cells.join(' ')}  ${tls}`);
+    const main = row.runs.flatMap((r) => (r.mainThread === undefined ? [] : [r.mainThread]));
+    if (main.length > 0) {
+      console.log(
+        `  ${''.padEnd(44)} (main thread ${median(main.map((t) => t.per1000)).toFixed(2)} s/1000 msgs, ` +
+          `busy ${(median(main.map((t) => t.busy)) * 100).toFixed(0)} % of the run; other threads ` +
+          `${median(main.map((t) => t.othersPer1000)).toFixed(2)} s/1000 msgs)`,
+      );
+    }
+    if (row.runs.length > 1) {
+      const each = row.runs.map((r) => r.perSecond.toFixed(1)).join(', ');
+      console.log(`  ${''.padEnd(44)} (msg/s of each round: ${each})`);
+    }
   }
+  console.log('  (CPU s/1000: per 1,000 messages; total = sender + receiver + the smtp-source feed)');
 }
 
 /** "PASS"/"NOTE" line of ours/reference in msg/s (higher is better); returns the ratio. */
@@ -100,41 +151,63 @@ function printSpeedup(
   return ratio;
 }
 
-/** Every sender once per receiver, in an order rotated per receiver so that none is always first. */
+/**
+ * Every sender ROUNDS times per receiver; each round runs the senders in a rotated order, so
+ * that none is always first and all see the same stretch of machine load. Medians are printed.
+ */
+/** The destinations the delivery runs go to. */
+interface DeliveryCase {
+  readonly title: string;
+  readonly receiver: ReceiverName;
+  readonly domain: string;
+  /** Also measure the receiver's own ceiling. */
+  readonly ceiling: boolean;
+}
+
+function deliveryCases(): DeliveryCase[] {
+  const direct = (receiver: 'tls13' | 'tls12'): DeliveryCase => ({
+    title: RECEIVERS[receiver].title,
+    receiver,
+    domain: RECEIVERS[receiver].domain,
+    ceiling: true,
+  });
+  const cases = [direct('tls13')];
+  if (PARTS.has('tls12')) cases.push(direct('tls12'));
+  if (PARTS.has('wan')) {
+    const title = `${RECEIVERS[WAN.receiver].title} behind ${WAN.rttMs} ms of round-trip time`;
+    cases.push({ title, receiver: WAN.receiver, domain: WAN.domain, ceiling: false });
+  }
+  return cases;
+}
+
 async function deliveryRuns(world: World, senders: readonly Sender[]): Promise<void> {
-  const receivers: ReceiverName[] = PARTS.has('tls12') ? ['tls13', 'tls12'] : ['tls13'];
-  for (const [k, name] of receivers.entries()) {
-    const r = RECEIVERS[name];
-    const ceiling = await measureCeiling(world.receivers[name], {
-      to: `user@${r.domain}`,
-      messages: MESSAGES,
-      sessions: PER_DESTINATION,
-    });
-    const rows: DeliveryMeasurement[] = [];
-    for (let i = 0; i < senders.length; i++) {
-      const sender = senders[(i + k) % senders.length] as Sender;
-      rows.push(
-        await measureDelivery({
-          sender,
-          receiver: world.receivers[name],
-          to: `user@${r.domain}`,
-          messages: MESSAGES,
-          sessions: SESSIONS,
-        }),
-      );
+  for (const c of deliveryCases()) {
+    const rx = world.receivers[c.receiver];
+    const to = `user@${c.domain}`;
+    const ceiling = c.ceiling
+      ? await measureCeiling(rx, { to, messages: MESSAGES, sessions: PER_DESTINATION })
+      : undefined;
+    const runs = new Map<string, DeliveryMeasurement[]>(senders.map((s) => [s.name, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (let i = 0; i < senders.length; i++) {
+        const sender = senders[(i + round) % senders.length] as Sender;
+        const run = { sender, receiver: rx, to, messages: MESSAGES, sessions: SESSIONS };
+        runs.get(sender.name)?.push(await measureDelivery(run));
+      }
     }
-    const order = senders.map((s) => rows.find((row) => row.sender === s.name) as DeliveryMeasurement);
+    const rows = senders.map((s) => summarize(s.name, runs.get(s.name) ?? []));
     printDelivery(
-      `Delivery: ${MESSAGES} messages (${BODY_BYTES}-byte body) to a DANE-EE destination, receiver ${r.title}; ` +
-        `feed smtp-source -d -s ${SESSIONS}; ${PER_DESTINATION} connections per destination`,
-      order,
+      `Delivery: ${MESSAGES} messages (${BODY_BYTES}-byte body) to a DANE-EE destination, receiver ${c.title}; ` +
+        `feed smtp-source -d -s ${SESSIONS}; ${PER_DESTINATION} connections per destination; ` +
+        `median of ${ROUNDS} round(s)`,
+      rows,
     );
-    console.log(
-      `  ${'(ceiling: smtp-source into receiver, no TLS)'.padEnd(44)} ${fix(ceiling.perSecond, 1, 7)} ${fix(ceiling.seconds, 2, 8)}`,
-    );
-    const [postfix, dane] = order;
-    if (postfix !== undefined && dane !== undefined && dane.sender.startsWith('dane-mta'))
-      printSpeedup(dane, postfix);
+    if (ceiling !== undefined) {
+      const label = '(ceiling: smtp-source into receiver, no TLS)';
+      console.log(`  ${label.padEnd(44)} ${fix(ceiling.perSecond, 1, 7)} ${fix(ceiling.seconds, 2, 8)}`);
+    }
+    const [postfix, dane] = rows;
+    if (postfix !== undefined && dane?.sender.startsWith('dane-mta') === true) printSpeedup(dane, postfix);
   }
 }
 
@@ -174,6 +247,7 @@ async function intakeRuns(world: World, postfix: Sender, dane: DaneMtaSender): P
       messages: fill,
       sessions: 20,
       length: BODY_BYTES,
+      onSpawn: boost,
     });
     await waitAccepted(dane, mark, fill);
   }
@@ -223,6 +297,11 @@ async function main(): Promise<void> {
   const scope = await createScope('relay-bench');
   try {
     const world = await startWorld(scope);
+    console.log(
+      NICE === undefined
+        ? `scheduling: default (load average ${loadavg()[0]?.toFixed(1) ?? '?'}; on a busy machine try DANE_MTA_BENCH_RELAY_NICE=-10)`
+        : `scheduling: every daemon and feed in its own session at autogroup nice ${NICE}`,
+    );
     const senders: Sender[] = [
       await startPostfixSender(world, { name: 'Postfix relay (DANE via Unbound)', host: 10 }),
     ];

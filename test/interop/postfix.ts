@@ -16,6 +16,7 @@ import { makeSelfSignedCert } from './certs.ts';
 import { assertLoopback } from './net.ts';
 import { sleep } from './process.ts';
 import {
+  masterPid,
   postfixAccount,
   prepareLayout,
   renderMainCf,
@@ -57,6 +58,8 @@ export interface PostfixReceiver {
   readonly maildir: string;
   readonly configDir: string;
   readonly logFile: string;
+  /** The master's PID (its children are smtpd, cleanup, qmgr, virtual, …), if it runs. */
+  masterPid(): number | undefined;
   /** The greeting line(s) smtpd sent when the instance came up. */
   readonly banner: string;
   /** Every message delivered so far, oldest first. */
@@ -196,6 +199,7 @@ function receiver(options: PostfixOptions, layout: PostfixLayout, run: RunningIn
     maildir: inbox,
     configDir: layout.conf,
     logFile: layout.log,
+    masterPid: () => masterPid(layout.queue),
     banner: run.banner,
     readMessages,
     waitForMessages: async (count, opts = {}) => {

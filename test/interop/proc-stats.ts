@@ -3,11 +3,12 @@
  * of a process tree — its live members plus the children it has already reaped (cutime and
  * cstime), so a Postfix master that forks and reaps smtp(8) processes is accounted in full —
  * and the resident-set high-water mark (VmHWM). For the benchmarks, which report CPU seconds per
- * message and peak memory of the senders they compare.
- * Must never signal or otherwise touch the processes it reads.
+ * message and peak memory of the senders they compare; and the autogroup nice value a benchmark
+ * may give its own daemons on a shared machine.
+ * Must never signal the processes it reads, or change the priority of a process it did not start.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** The fields of /proc/PID/stat the accounting uses (times in clock ticks). */
 export interface ProcStat {
@@ -108,6 +109,33 @@ export function treeCpuSeconds(pid: number): number {
   return treeTicks(pid, allProcesses()) / clockTicksPerSecond();
 }
 
+/**
+ * CPU seconds of one process's threads so far, split into its main thread (the thread whose id
+ * is the PID: Node's event loop) and all the others (worker threads, libuv and V8 helpers).
+ */
+export function threadCpuSeconds(pid: number): { readonly main: number; readonly others: number } {
+  let main = 0;
+  let others = 0;
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return { main: Number.NaN, others: Number.NaN };
+  }
+  for (const tid of tids) {
+    let stat: ProcStat | undefined;
+    try {
+      stat = parseProcStat(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    if (stat === undefined) continue;
+    if (stat.pid === pid) main += stat.utime + stat.stime;
+    else others += stat.utime + stat.stime;
+  }
+  return { main: main / clockTicksPerSecond(), others: others / clockTicksPerSecond() };
+}
+
 /** A `VmXxx:   1234 kB` field of /proc/PID/status in KiB, or undefined. */
 export function statusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
   try {
@@ -116,5 +144,22 @@ export function statusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefi
     return m?.[1] === undefined ? undefined : Number(m[1]);
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Sets the nice value of the autogroup (the session's scheduling group, sched(7)) that `pid`
+ * belongs to. Every daemon the tests start runs in a session of its own, and with autogroups on
+ * a session competes with the machine's other sessions as one unit whatever its nice value; a
+ * benchmark on a shared machine can lift its own sessions this way. Root only; false when the
+ * kernel has no autogroups or refuses.
+ */
+export function setAutogroupNice(pid: number, nice: number): boolean {
+  if (!Number.isInteger(nice) || nice < -20 || nice > 19) return false;
+  try {
+    writeFileSync(`/proc/${pid}/autogroup`, String(nice));
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -27,6 +27,8 @@ export interface RunOptions {
   /** Return non-zero exits instead of throwing INTEROP_ERR_COMMAND_FAILED. */
   readonly allowFailure?: boolean;
   readonly env?: Readonly<Record<string, string>>;
+  /** Called with the command's PID once it runs (in its own session). */
+  readonly onSpawn?: (pid: number) => void;
 }
 
 const OUTPUT_LIMIT = 4 * 1024 * 1024;
@@ -54,6 +56,7 @@ export async function runCommand(
     const forget = onEmergencyExit(() => {
       killGroup(child.pid, 'SIGKILL');
     });
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
     if (child.stdin !== null) {
       // A command that exits without reading its input must not crash the test with EPIPE.
       child.stdin.on('error', () => undefined);

@@ -27,6 +27,8 @@ export interface SmtpSourceOptions {
   readonly helo?: string;
   /** Kill it after this long (default 10 min). */
   readonly timeoutMs?: number;
+  /** Called with smtp-source's PID once it runs. */
+  readonly onSpawn?: (pid: number) => void;
 }
 
 /** What one smtp-source run did. */
@@ -77,6 +79,9 @@ export function smtpSourceArgs(options: SmtpSourceOptions): string[] {
 export async function runSmtpSource(options: SmtpSourceOptions): Promise<SmtpSourceResult> {
   const args = smtpSourceArgs(options);
   const start = process.hrtime.bigint();
-  const res = await runCommand('smtp-source', args, { timeoutMs: options.timeoutMs ?? 600_000 });
+  const res = await runCommand('smtp-source', args, {
+    timeoutMs: options.timeoutMs ?? 600_000,
+    ...(options.onSpawn === undefined ? {} : { onSpawn: options.onSpawn }),
+  });
   return { ns: Number(process.hrtime.bigint() - start), output: res.stdout + res.stderr };
 }
