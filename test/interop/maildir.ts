@@ -44,6 +44,13 @@ export async function readMaildir(maildir: string): Promise<{ file: string; text
   return out;
 }
 
+/** How many messages the Maildir holds (new/ and cur/), without reading them. */
+export async function countMaildir(maildir: string): Promise<number> {
+  let n = 0;
+  for (const sub of ['new', 'cur']) n += (await readdir(join(maildir, sub)).catch(() => [])).length;
+  return n;
+}
+
 /** Splits a stored message into unfolded header fields and body. */
 export function parseMaildirMessage(file: string, raw: string): ReceivedMessage {
   const text = raw.replace(/\r\n/g, '\n');

@@ -9,24 +9,23 @@
  * Must never relay mail anywhere (every non-local transport is an error), look up DNS, or touch
  * /etc/postfix or /var/spool/postfix.
  */
-import { readFileSync } from 'node:fs';
-import { chown, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InteropError, InteropErrorCode, tailLines } from './errors.ts';
 import { makeSelfSignedCert } from './certs.ts';
-import { assertLoopback, assertPortFree, waitForSmtpBanner } from './net.ts';
+import { assertLoopback } from './net.ts';
+import { sleep } from './process.ts';
 import {
-  isRunning,
-  killProcessGroup,
-  onEmergencyExit,
-  processName,
-  runCommand,
-  sleep,
-  startDaemon,
-  waitUntilReady,
-} from './process.ts';
-import type { Daemon } from './process.ts';
-import { findTool, isRoot } from './tools.ts';
+  masterPid,
+  postfixAccount,
+  prepareLayout,
+  renderMainCf,
+  startInstance,
+  type PostfixAccount,
+  type PostfixLayout,
+  type RunningInstance,
+} from './postfix-instance.ts';
+import { isRoot } from './tools.ts';
 import { parseMaildirMessage, readMaildir } from './maildir.ts';
 import type { ReceivedMessage } from './maildir.ts';
 
@@ -59,6 +58,8 @@ export interface PostfixReceiver {
   readonly maildir: string;
   readonly configDir: string;
   readonly logFile: string;
+  /** The master's PID (its children are smtpd, cleanup, qmgr, virtual, …), if it runs. */
+  masterPid(): number | undefined;
   /** The greeting line(s) smtpd sent when the instance came up. */
   readonly banner: string;
   /** Every message delivered so far, oldest first. */
@@ -71,46 +72,11 @@ export interface PostfixReceiver {
   stop(): Promise<void>;
 }
 
-interface Account {
-  readonly uid: number;
-  readonly gid: number;
-}
-
-async function postfixAccount(): Promise<Account> {
-  const passwd = await readFile('/etc/passwd', 'utf8');
-  const line = passwd.split('\n').find((l) => l.startsWith('postfix:'));
-  const fields = line?.split(':') ?? [];
-  const uid = Number(fields[2]);
-  const gid = Number(fields[3]);
-  if (line === undefined || !Number.isInteger(uid) || !Number.isInteger(gid)) {
-    throw new InteropError(
-      InteropErrorCode.START_FAILED,
-      'no "postfix" user in /etc/passwd (is postfix installed?)',
-    );
-  }
-  return { uid, gid };
-}
-
-function cfValue(value: string): string {
-  if (/[\n\r]/.test(value))
-    throw new InteropError(InteropErrorCode.BAD_ARGUMENT, `bad main.cf value: ${value}`);
-  return value;
-}
-
-interface Layout {
-  readonly work: string;
-  readonly conf: string;
-  readonly queue: string;
-  readonly data: string;
-  readonly mail: string;
-  readonly log: string;
-}
-
 /** The main.cf text (exported for tests). */
 export function mainCf(
   options: PostfixOptions,
-  layout: Layout,
-  account: Account,
+  layout: PostfixLayout,
+  account: PostfixAccount,
   tls?: { cert: string; key: string },
 ): string {
   const v6 = options.address.includes(':');
@@ -160,7 +126,7 @@ export function mainCf(
         ] as [string, string][])),
     ...Object.entries(options.mainCf ?? {}),
   ];
-  return params.map(([k, v]) => `${k} = ${cfValue(v)}`).join('\n') + '\n';
+  return renderMainCf(params);
 }
 
 /** The master.cf text: smtpd only on address:port, every service unchrooted (exported for tests). */
@@ -191,37 +157,6 @@ export function masterCf(options: Pick<PostfixOptions, 'address' | 'port'>): str
   ].join('\n');
 }
 
-/**
- * Postfix prints its diagnostics only to a terminal (or syslog); when a command fails, run it
- * again under script(1) to get the message for the error.
- */
-async function postfixDiagnostics(args: readonly string[]): Promise<string> {
-  const postfix = findTool('postfix');
-  if (findTool('script') === undefined || postfix === undefined) return '';
-  const res = await runCommand('script', ['-qec', [postfix, ...args].join(' '), '/dev/null'], {
-    allowFailure: true,
-    timeoutMs: 30_000,
-  });
-  return tailLines(res.stdout + res.stderr);
-}
-
-async function prepareLayout(options: PostfixOptions, account: Account): Promise<Layout> {
-  const work = join(options.dir, `postfix-${options.address}-${options.port}`);
-  const layout = {
-    work,
-    conf: join(work, 'conf'),
-    queue: join(work, 'queue'),
-    data: join(work, 'data'),
-    mail: join(work, 'mail'),
-    log: join(work, 'postfix.log'),
-  };
-  for (const d of [layout.conf, layout.queue, layout.data, layout.mail])
-    await mkdir(d, { recursive: true, mode: 0o755 });
-  await chown(layout.data, account.uid, account.gid);
-  await chown(layout.mail, account.uid, account.gid);
-  return layout;
-}
-
 async function tlsFiles(
   options: PostfixOptions,
   work: string,
@@ -237,93 +172,22 @@ async function tlsFiles(
   return { cert: made.certFile, key: made.keyFile };
 }
 
-async function checkConfig(conf: string): Promise<void> {
-  const check = await runCommand('postfix', ['-c', conf, 'check'], { allowFailure: true });
-  if (check.code !== 0) {
-    const why = await postfixDiagnostics(['-c', conf, 'check']);
-    throw new InteropError(
-      InteropErrorCode.START_FAILED,
-      `postfix check failed: ${why || tailLines(check.stderr)}`,
-    );
-  }
-}
-
-/** The PID of the instance's master (from queue/pid/master.pid), if it is running. */
-function masterPid(queue: string): number | undefined {
-  try {
-    const pid = Number(readFileSync(join(queue, 'pid', 'master.pid'), 'utf8').trim());
-    return Number.isInteger(pid) && pid > 1 && isRunning(pid) && processName(pid) === 'master'
-      ? pid
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Starts `postfix start-fg`. The master calls setsid(), leaving the daemon's process group, so
- * stopping also waits for the master itself (and kills its group if `postfix stop` did not).
- */
-function runMaster(layout: Layout, name: string): { daemon: Daemon; stop: () => Promise<void> } {
-  const daemon = startDaemon('postfix', ['-c', layout.conf, 'start-fg'], { name, cwd: layout.work });
-  const killMaster = (): void => {
-    const pid = masterPid(layout.queue);
-    if (pid !== undefined) killProcessGroup(pid);
-  };
-  const forget = onEmergencyExit(killMaster);
-  const stop = async (): Promise<void> => {
-    const pid = masterPid(layout.queue);
-    await runCommand('postfix', ['-c', layout.conf, 'stop'], { allowFailure: true, timeoutMs: 15_000 });
-    await daemon.stop(10_000);
-    const deadline = Date.now() + 10_000;
-    while (pid !== undefined && isRunning(pid) && Date.now() < deadline) await sleep(50);
-    killMaster();
-    forget();
-  };
-  return { daemon, stop };
-}
-
 /** Configures, checks (`postfix check`) and starts an isolated Postfix; resolves after its greeting. */
 export async function startPostfixReceiver(options: PostfixOptions): Promise<PostfixReceiver> {
   assertLoopback(options.address);
   if (!isRoot()) throw new InteropError(InteropErrorCode.NOT_ROOT, 'a Postfix instance needs root');
   const account = await postfixAccount();
-  const layout = await prepareLayout(options, account);
+  const layout = await prepareLayout({ ...options, prefix: 'postfix' }, account);
   const tls = await tlsFiles(options, layout.work);
-  await writeFile(join(layout.conf, 'main.cf'), mainCf(options, layout, account, tls));
-  await writeFile(join(layout.conf, 'master.cf'), masterCf(options));
-  await checkConfig(layout.conf);
-  await assertPortFree(options.address, options.port);
-  // The checks just passed: postfix-script skips its own second round when this file exists.
-  await writeFile(join(layout.queue, 'quick-start'), '');
-  const name = `postfix ${options.address}:${options.port}`;
-  const { daemon, stop } = runMaster(layout, name);
-  let banner = '';
-  const greets = async (): Promise<boolean> => {
-    banner = await waitForSmtpBanner(options.address, options.port, { timeoutMs: 0 });
-    return banner.includes(options.hostname);
-  };
-  try {
-    await waitUntilReady(daemon, greets, { timeoutMs: options.timeoutMs ?? 30_000 });
-  } catch (err) {
-    const log = await readFile(layout.log, 'utf8').catch(() => '');
-    await stop();
-    throw new InteropError(
-      InteropErrorCode.START_FAILED,
-      `${name} did not start: ${tailLines(log + daemon.output())}`,
-      {
-        cause: err,
-      },
-    );
-  }
-  return receiver(options, layout, { name, banner, stop });
+  const run = await startInstance(layout, {
+    ...options,
+    mainCf: mainCf(options, layout, account, tls),
+    masterCf: masterCf(options),
+  });
+  return receiver(options, layout, run);
 }
 
-function receiver(
-  options: PostfixOptions,
-  layout: Layout,
-  run: { readonly name: string; readonly banner: string; readonly stop: () => Promise<void> },
-): PostfixReceiver {
+function receiver(options: PostfixOptions, layout: PostfixLayout, run: RunningInstance): PostfixReceiver {
   const inbox = join(layout.mail, 'inbox');
   const readMessages = async (): Promise<ReceivedMessage[]> =>
     (await readMaildir(inbox)).map((m) => parseMaildirMessage(m.file, m.text));
@@ -335,6 +199,7 @@ function receiver(
     maildir: inbox,
     configDir: layout.conf,
     logFile: layout.log,
+    masterPid: () => masterPid(layout.queue),
     banner: run.banner,
     readMessages,
     waitForMessages: async (count, opts = {}) => {

@@ -6,7 +6,7 @@
  * Must never kill a process it did not start, and never wait without a deadline.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { InteropError, InteropErrorCode, tailLines } from './errors.ts';
 import { toolPath } from './tools.ts';
 
@@ -27,6 +27,8 @@ export interface RunOptions {
   /** Return non-zero exits instead of throwing INTEROP_ERR_COMMAND_FAILED. */
   readonly allowFailure?: boolean;
   readonly env?: Readonly<Record<string, string>>;
+  /** Called with the command's PID once it runs (in its own session). */
+  readonly onSpawn?: (pid: number) => void;
 }
 
 const OUTPUT_LIMIT = 4 * 1024 * 1024;
@@ -54,6 +56,7 @@ export async function runCommand(
     const forget = onEmergencyExit(() => {
       killGroup(child.pid, 'SIGKILL');
     });
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
     if (child.stdin !== null) {
       // A command that exits without reading its input must not crash the test with EPIPE.
       child.stdin.on('error', () => undefined);
@@ -118,6 +121,11 @@ export interface DaemonOptions {
   readonly name: string;
   readonly cwd?: string;
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Send stdout and stderr to this file (appended) instead of memory, for daemons that log a
+   * line per event; `output()` then reads the file's tail.
+   */
+  readonly logFile?: string;
 }
 
 const emergency = new Set<() => void>();
@@ -198,19 +206,29 @@ export function killProcessGroup(pgid: number): void {
 export function startDaemon(tool: string, args: readonly string[], options: DaemonOptions): Daemon {
   installExitHooks();
   const file = tool.startsWith('/') ? tool : toolPath(tool);
+  const logFd = options.logFile === undefined ? undefined : openSync(options.logFile, 'a');
   const child = spawn(file, args, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env, LC_ALL: 'C' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', logFd ?? 'pipe', logFd ?? 'pipe'],
     detached: true,
   });
+  if (logFd !== undefined) closeSync(logFd);
   let output = '';
   const collect = (d: Buffer): void => {
     output += d.toString('utf8');
     if (output.length > OUTPUT_LIMIT) output = output.slice(-OUTPUT_LIMIT / 2);
   };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const logTail = (): string => {
+    if (options.logFile === undefined) return '';
+    try {
+      return readFileSync(options.logFile, 'utf8').slice(-OUTPUT_LIMIT / 2);
+    } catch {
+      return '';
+    }
+  };
   let exitCode: number | undefined;
   const forget = onEmergencyExit(() => {
     killGroup(child.pid, 'SIGKILL');
@@ -230,7 +248,7 @@ export function startDaemon(tool: string, args: readonly string[], options: Daem
   return {
     name: options.name,
     pid: child.pid ?? -1,
-    output: () => output,
+    output: () => logTail() + output,
     hasExited: () => exitCode !== undefined,
     exited,
     stop: async (graceMs = 5000) => {

@@ -40,6 +40,8 @@ export interface UnboundServer {
   readonly address: string;
   readonly port: number;
   readonly configFile: string;
+  /** Unbound's PID (it runs in the foreground, in a session of its own). */
+  readonly pid: number;
   /** What Unbound logged so far (validation failures appear here with val-log-level 2). */
   output(): string;
   stop(): Promise<void>;
@@ -133,6 +135,7 @@ export async function startUnbound(options: UnboundOptions): Promise<UnboundServ
     address: options.address,
     port: options.port,
     configFile,
+    pid: daemon.pid,
     output: () => daemon.output(),
     stop: () => daemon.stop(),
   };
