@@ -7,6 +7,7 @@
  */
 import {
   lookupTlsa,
+  tlsaRecords,
   type DaneResolver,
   type HostLookup,
   type SecureTlsa,
@@ -14,7 +15,7 @@ import {
 } from '../dane/index.ts';
 import type { Proof } from '../dns/dnssec/index.ts';
 import type { Answer } from '../dns/resolver/index.ts';
-import { isType, RRType, type Name, type Rr, type TlsaRdata } from '../dns/wire/index.ts';
+import { RRType, type Name } from '../dns/wire/index.ts';
 
 /** The TLSA RRset of a host, as a client would use it or as it is published. */
 export type TlsaFacts =
@@ -55,15 +56,7 @@ function recordsOf(a: Answer): TlsaRecord[] {
   if (a.kind !== 'answer') return [];
   // Insecure records are read too (the checker reports TLSA in unsigned zones); the resolver
   // never hands out bogus ones.
-  return a.rrset
-    .require('insecure')
-    .filter((rr): rr is Rr<TlsaRdata> => isType(rr, RRType.TLSA))
-    .map((rr) => ({
-      usage: rr.data.usage,
-      selector: rr.data.selector,
-      matchingType: rr.data.matchingType,
-      data: rr.data.data,
-    }));
+  return tlsaRecords(a.rrset.require('insecure'));
 }
 
 function isFailure(a: Answer): boolean {

@@ -239,7 +239,7 @@ export async function lookupTlsa(
 }
 
 /** The TLSA rdata of an answer's records (anything else in the RRset is ignored). */
-function tlsaRecords(rrs: readonly Rr[]): TlsaRecord[] {
+export function tlsaRecords(rrs: readonly Rr[]): TlsaRecord[] {
   return rrs
     .filter((rr): rr is Rr<TlsaRdata> => isType(rr, RRType.TLSA))
     .map((rr) => ({

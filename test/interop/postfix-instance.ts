@@ -60,6 +60,34 @@ export function renderMainCf(params: readonly (readonly [string, string])[]): st
 }
 
 /** The directories and files of one instance. */
+/** Services every instance runs, beside the role's own (chrooted `smtp`, `virtual` …). */
+const COMMON_SERVICES = [
+  'pickup unix n - n 60 1 pickup',
+  'cleanup unix n - n - 0 cleanup',
+  'qmgr unix n - n 300 1 qmgr',
+  'tlsmgr unix - - n 1000? 1 tlsmgr',
+  'rewrite unix - - n - - trivial-rewrite',
+  'bounce unix - - n - 0 bounce',
+  'defer unix - - n - 0 bounce',
+  'trace unix - - n - 0 bounce',
+  'verify unix - - n - 1 verify',
+  'flush unix n - n 1000? 0 flush',
+  'proxymap unix - - n - - proxymap',
+  'showq unix n - n - - showq',
+  'error unix - - n - - error',
+  'retry unix - - n - - error',
+  'discard unix - - n - - discard',
+  'anvil unix - - n - 1 anvil',
+  'scache unix - - n - 1 scache',
+  'postlog unix-dgram n - n - 1 postlogd',
+];
+
+/** master.cf: smtpd only on address:port, the common services, then the role's own. */
+export function renderMasterCf(address: string, port: number, roleServices: readonly string[]): string {
+  const host = address.includes(':') ? `[${address}]` : address;
+  return [`${host}:${String(port)} inet n - n - - smtpd`, ...COMMON_SERVICES, ...roleServices, ''].join('\n');
+}
+
 export interface PostfixLayout {
   readonly work: string;
   readonly conf: string;

@@ -20,6 +20,7 @@ import {
   postfixAccount,
   prepareLayout,
   renderMainCf,
+  renderMasterCf,
   startInstance,
   type PostfixLayout,
 } from './postfix-instance.ts';
@@ -105,30 +106,10 @@ export function relayMainCf(
 
 /** The master.cf text: smtpd on address:port; smtp(8) chrooted to see the instance's resolv.conf. */
 export function relayMasterCf(options: Pick<PostfixRelayOptions, 'address' | 'port'>): string {
-  return [
-    `${options.address}:${options.port} inet n - n - - smtpd`,
-    'pickup unix n - n 60 1 pickup',
-    'cleanup unix n - n - 0 cleanup',
-    'qmgr unix n - n 300 1 qmgr',
-    'tlsmgr unix - - n 1000? 1 tlsmgr',
-    'rewrite unix - - n - - trivial-rewrite',
-    'bounce unix - - n - 0 bounce',
-    'defer unix - - n - 0 bounce',
-    'trace unix - - n - 0 bounce',
-    'verify unix - - n - 1 verify',
-    'flush unix n - n 1000? 0 flush',
-    'proxymap unix - - n - - proxymap',
-    'showq unix n - n - - showq',
-    'error unix - - n - - error',
-    'retry unix - - n - - error',
-    'discard unix - - n - - discard',
+  return renderMasterCf(options.address, options.port, [
     'smtp unix - - y - - smtp',
     'tlsproxy unix - - n - 0 tlsproxy',
-    'anvil unix - - n - 1 anvil',
-    'scache unix - - n - 1 scache',
-    'postlog unix-dgram n - n - 1 postlogd',
-    '',
-  ].join('\n');
+  ]);
 }
 
 /** etc/resolv.conf inside the chroot (exported for tests). */

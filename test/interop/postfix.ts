@@ -20,6 +20,7 @@ import {
   postfixAccount,
   prepareLayout,
   renderMainCf,
+  renderMasterCf,
   startInstance,
   type PostfixAccount,
   type PostfixLayout,
@@ -131,30 +132,7 @@ export function mainCf(
 
 /** The master.cf text: smtpd only on address:port, every service unchrooted (exported for tests). */
 export function masterCf(options: Pick<PostfixOptions, 'address' | 'port'>): string {
-  const host = options.address.includes(':') ? `[${options.address}]` : options.address;
-  return [
-    `${host}:${options.port} inet n - n - - smtpd`,
-    'pickup unix n - n 60 1 pickup',
-    'cleanup unix n - n - 0 cleanup',
-    'qmgr unix n - n 300 1 qmgr',
-    'tlsmgr unix - - n 1000? 1 tlsmgr',
-    'rewrite unix - - n - - trivial-rewrite',
-    'bounce unix - - n - 0 bounce',
-    'defer unix - - n - 0 bounce',
-    'trace unix - - n - 0 bounce',
-    'verify unix - - n - 1 verify',
-    'flush unix n - n 1000? 0 flush',
-    'proxymap unix - - n - - proxymap',
-    'showq unix n - n - - showq',
-    'error unix - - n - - error',
-    'retry unix - - n - - error',
-    'discard unix - - n - - discard',
-    'virtual unix - n n - - virtual',
-    'anvil unix - - n - 1 anvil',
-    'scache unix - - n - 1 scache',
-    'postlog unix-dgram n - n - 1 postlogd',
-    '',
-  ].join('\n');
+  return renderMasterCf(options.address, options.port, ['virtual unix - n n - - virtual']);
 }
 
 async function tlsFiles(

@@ -150,34 +150,8 @@ export interface TransactionFacts {
   failure?: TransactionFailure;
 }
 
-/** Everything a transaction found out, as facts. */
-export interface TransactionResult {
-  address: string;
-  port: number;
-  /** True once the TCP connection was established. */
-  connected: boolean;
-  greeting?: Reply;
-  /** The last EHLO (or HELO) reply. */
-  hello?: Reply;
-  /** True when EHLO was refused and HELO used. */
-  usedHelo: boolean;
-  /** The extensions in force (after STARTTLS: those of the fresh EHLO). */
-  extensions: Extensions;
-  /** Whether the plaintext EHLO offered STARTTLS. */
-  starttlsOffered: boolean;
-  tls: TlsFacts;
-  /** MAIL parameters actually sent. */
-  mailParams: string[];
-  mail?: Reply;
-  recipients: { address: string; reply?: Reply }[];
-  /** Reply to the DATA command itself (354 on success). */
-  dataStart?: Reply;
-  /** The final reply after the dot. */
-  data?: Reply;
-  quit?: Reply;
-  message?: MessageFacts;
-  failure?: TransactionFailure;
-}
+/** Everything a one-transaction session (`runTransaction`) found out, as facts. */
+export interface TransactionResult extends SessionFacts, Omit<TransactionFacts, 'rset'> {}
 
 /** Structured transcript events (also published on node:diagnostics_channel). */
 export type SmtpEvent =
