@@ -26,7 +26,7 @@ function logEvent(log: Logger, e: QueueEvent): void {
       if (e.exception !== undefined) {
         log.warn(
           { event: 'exception', id: e.id, domain: e.domain, ...e.exception },
-          `delivered to ${e.domain} under a DANE exception until ${e.exception.until}: ${e.exception.reason}`,
+          `${e.id} → ${e.domain}: ${e.outcome} under a DANE exception until ${e.exception.until}: ${e.exception.reason}`,
         );
       }
       return;

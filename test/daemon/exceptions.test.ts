@@ -1,0 +1,99 @@
+/**
+ * Issue #11, DANE exceptions through the daemon (DESIGN.md "The daemon (C6)", README
+ * "Per-destination policy"): an exception in force carries the mail with the weaker TLS mode
+ * and every delivery under it is logged with its reason and end date and counted; an expired
+ * exception is ignored — the global DANE policy applies again — with a warning at load and at
+ * use, so an exception never becomes a silent, permanent downgrade. In-process daemon; lab on
+ * 127.159.0.0/16, intake on 127.159.200.1.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { AttemptEvent, QueueEvent } from '../../src/daemon/index.ts';
+import { DEMO_SCENARIOS, startInternet, type Internet } from '../../src/lab/index.ts';
+import { daemonWorld, intakeOf, nextEvent, queuedId, startInProcess, submit } from './harness.ts';
+
+let net: Internet;
+const [DANE, , RENEWAL] = DEMO_SCENARIOS;
+
+before(async () => {
+  net = await startInternet({ scenarios: DEMO_SCENARIOS, baseAddress: '127.159.0.0' });
+});
+after(() => net.close());
+
+interface LogLine {
+  event?: string;
+  msg?: string;
+  [key: string]: unknown;
+}
+
+test('an exception in force is used, logged and counted; an expired one is ignored with warnings', async (t) => {
+  assert.ok(DANE !== undefined && RENEWAL !== undefined);
+  const destinations = [
+    '  destinations:',
+    `    ${RENEWAL.domain}: { tls: encrypt, until: 2999-01-01, reason: "stale TLSA after renewal, ticket 4711" }`,
+    `    ${DANE.domain}: { tls: may, until: 2020-01-01, reason: "long over" }`,
+  ].join('\n');
+  const world = await daemonWorld(net, { listen: '127.159.200.1', delivery: destinations });
+  const { daemon, logs } = await startInProcess(world);
+  t.after(async () => {
+    await daemon.stop('test');
+    await world.close();
+  });
+  const parsed = (): LogLine[] => logs.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as LogLine);
+
+  // At load: one warning naming the expired entry.
+  const atLoad = parsed().filter((l) => l.event === 'config-warning');
+  assert.equal(atLoad.length, 1, JSON.stringify(atLoad));
+  assert.match(atLoad[0]?.msg ?? '', new RegExp(DANE.domain.replace(/\./g, '\\.')));
+
+  const send = async (domain: string, n: string): Promise<AttemptEvent> => {
+    let id = '';
+    const attempt = nextEvent(
+      (e: QueueEvent): e is AttemptEvent => e.event === 'attempt' && e.id === id,
+      `the attempt to ${domain}`,
+    );
+    const r = await submit(intakeOf(daemon), {
+      from: 'ops@client.test',
+      to: [`user@${domain}`],
+      body: `Message-ID: <exc-${n}@client.test>\r\nSubject: ${n}\r\n\r\nx\r\n`,
+    });
+    id = queuedId(r);
+    return attempt;
+  };
+
+  // In force: the botched renewal's mail goes out with TLS but without DANE, and says why.
+  const used = await send(RENEWAL.domain, 'used');
+  assert.deepEqual([used.outcome, used.tls], ['delivered', 'encrypted']);
+  assert.deepEqual(used.exception, { reason: 'stale TLSA after renewal, ticket 4711', until: '2999-01-01' });
+  const usedLog = parsed().find((l) => l.event === 'exception' && l['id'] === used.id);
+  assert.ok(usedLog !== undefined, 'a log line for the delivery under the exception');
+  assert.match(
+    usedLog.msg ?? '',
+    /delivered .*under a DANE exception until 2999-01-01: stale TLSA after renewal/,
+  );
+
+  // Expired: DANE again, and a warning at use.
+  const expiredSeen = nextEvent(
+    (e: QueueEvent): e is QueueEvent & { event: 'exception-expired' } =>
+      e.event === 'exception-expired' && e.domain === DANE.domain,
+    'the expired exception at use',
+  );
+  const ignored = await send(DANE.domain, 'ignored');
+  assert.deepEqual([ignored.outcome, ignored.tls, ignored.exception], ['delivered', 'dane', undefined]);
+  const expired = await expiredSeen;
+  assert.deepEqual([expired.reason, expired.until], ['long over', '2020-01-01']);
+
+  const metrics = await daemon.metrics.text();
+  assert.match(
+    metrics,
+    new RegExp(
+      `dane_mta_policy_exceptions_total\\{destination="${RENEWAL.domain.replace(/\./g, '\\.')}",state="applied"\\} 1`,
+    ),
+  );
+  assert.match(
+    metrics,
+    new RegExp(
+      `dane_mta_policy_exceptions_total\\{destination="${DANE.domain.replace(/\./g, '\\.')}",state="expired"\\} 1`,
+    ),
+  );
+});
