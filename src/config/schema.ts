@@ -154,6 +154,12 @@ const delivery = z.strictObject({
   concurrency: count(1, 100_000, 'deliveries in flight, all destinations').prefault(200),
   per_destination: count(1, 10_000, 'connections per destination').prefault(10),
   messages_per_connection: count(1, 100_000, 'then QUIT; RSET between messages').prefault(100),
+  connection_cache_time: duration(
+    'how long a connection with nothing to send waits for more mail to its destination (0s: QUIT at once)',
+  ).prefault('2s'),
+  connection_reuse_time: duration(
+    'after this long a connection takes no more mail (its DNS and DANE facts are that old)',
+  ).prefault('5m'),
   rate: rate.optional().describe('per destination: messages_per_minute, connections_per_minute'),
   group_by_mx: z.boolean().prefault(false).describe('destinations sharing an MX set share limits'),
   destinations: z

@@ -71,6 +71,21 @@ export class Limiter {
   /** Record a new connection carrying `messages` messages. */
   took(now: number, messages: number): void {
     this.#connections.push(now);
+    this.carried(now, messages);
+  }
+
+  /**
+   * How many more messages a connection already open may carry now under the messages-per-minute
+   * limit (a reused connection is no new connection).
+   */
+  reuseAllowance(now: number, rate: { messages_per_minute?: number | undefined } | null): number {
+    this.#prune(now);
+    const mpm = rate?.messages_per_minute;
+    return mpm === undefined ? Number.POSITIVE_INFINITY : Math.max(0, mpm - this.#messages.length);
+  }
+
+  /** Record `messages` more messages on a connection already open. */
+  carried(now: number, messages: number): void {
     for (let i = 0; i < messages; i++) this.#messages.push(now);
   }
 }

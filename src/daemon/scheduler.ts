@@ -13,10 +13,17 @@
 import type { Config, DestinationPolicy } from '../config/index.ts';
 import { destinationPolicy } from '../config/index.ts';
 import type { DaneResolver } from '../dane/index.ts';
-import { deliverJobs, type DeliveryResult, type OpenSession, type ResultFacts } from '../delivery/index.ts';
+import {
+  deliverJobs,
+  type DeliveryResult,
+  type DomainJob,
+  type OpenSession,
+  type ResultFacts,
+} from '../delivery/index.ts';
 import type { RetrySchedule } from '../policy/index.ts';
 import type { QueueStore, QueuedRecipient } from '../queue/index.ts';
 import { describeError, type Clock, type Random } from '../util/index.ts';
+import { ConnectionCache } from './connection-cache.ts';
 import { queueEventChannel } from './events.ts';
 import { LeaseKeeper } from './leases.ts';
 import { Limiter } from './limits.ts';
@@ -64,6 +71,10 @@ export class Scheduler {
   /** Connection slots held by running deliveries (PostgreSQL), renewed with the leases. */
   readonly #slots = new Set<{ key: string; slot: number }>();
   readonly #runs = new Set<Promise<void>>();
+  /** Runs whose connection waits for more mail to its destination. */
+  readonly #cache = new ConnectionCache();
+  /** Bumped by every reload: a connection opened under an older configuration takes no more mail. */
+  #generation = 0;
   #timer: NodeJS.Timeout | undefined;
   #renewTimer: NodeJS.Timeout | undefined;
   #unwatch: (() => void) | undefined;
@@ -84,6 +95,8 @@ export class Scheduler {
   /** Replace the configuration (SIGHUP: destinations and TLS policy). */
   reload(config: Config): void {
     this.#config = config;
+    this.#generation++;
+    this.#cache.release();
     // A destination held back was judged under the old policy: give it a fresh try under the new.
     for (const d of this.#destinations.values()) d.backoffUntil = 0;
     this.kick();
@@ -118,6 +131,7 @@ export class Scheduler {
     this.#stopping = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#unwatch?.();
+    this.#cache.release();
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, graceMs);
@@ -180,7 +194,7 @@ export class Scheduler {
     const c = this.#config;
     const cap = c.delivery.concurrency * 4;
     const room = cap - this.#inMemory();
-    if (room <= 0 || this.#runs.size >= c.delivery.concurrency) return;
+    if (room <= 0 || this.#runs.size - this.#cache.size >= c.delivery.concurrency) return;
     const now = this.#o.clock.now();
     const exclude = [...this.#destinations.values()]
       .filter((d) => d.jobs.length >= this.#policy(d.key, now).messages_per_connection * 4)
@@ -249,6 +263,14 @@ export class Scheduler {
         continue;
       }
       const policy = this.#policy(d.key, now);
+      if (this.#cache.waiting(d.key) > 0) {
+        const allowed = Math.min(d.jobs.length, d.limiter.reuseAllowance(now, policy.rate));
+        this.#cache.offer(d.key, allowed, (requireTls, n) => {
+          const jobs = this.#takeBatch(d, n, requireTls);
+          d.limiter.carried(now, jobs.length);
+          return jobs;
+        });
+      }
       while (d.jobs.length > 0 && this.#runs.size < this.#config.delivery.concurrency) {
         if (d.limiter.freeConnections(policy.concurrency) === 0) break;
         const allowance = d.limiter.allowance(now, policy.rate);
@@ -260,13 +282,15 @@ export class Scheduler {
         d.limiter.took(now, batch.length);
         this.#start(d, policy, batch);
       }
+      // Every run is taken, some by connections only waiting for mail: close those, so that
+      // this destination gets its turn.
+      if (d.jobs.length > 0 && this.#runs.size >= this.#config.delivery.concurrency) this.#cache.release();
     }
     return wakeAt;
   }
 
-  /** Up to `n` jobs that share the first job's TLS requirement (REQUIRETLS or not). */
-  #takeBatch(d: Destination, n: number): QueueJob[] {
-    const requireTls = d.jobs[0]?.message.requireTls ?? false;
+  /** Up to `n` jobs that share a TLS requirement (REQUIRETLS or not; default: the first job's). */
+  #takeBatch(d: Destination, n: number, requireTls = d.jobs[0]?.message.requireTls ?? false): QueueJob[] {
     const batch: QueueJob[] = [];
     d.jobs = d.jobs.filter((j) => {
       if (batch.length < n && j.message.requireTls === requireTls) {
@@ -327,6 +351,7 @@ export class Scheduler {
       const requireTls = live[0]?.message.requireTls ?? false;
       const profile = profileFor(policy, o.base, { requireTls });
       const commits: Promise<number | undefined>[] = [];
+      const generation = this.#generation;
       const results = await deliverJobs(
         live.map((j, i) => domainJob(d.key, j, liveBodies[i] ?? new Uint8Array())),
         {
@@ -335,6 +360,21 @@ export class Scheduler {
           clock: o.clock,
           random: o.random,
           ...(o.open === undefined ? {} : { open: o.open }),
+          more: async (room) => {
+            if (generation !== this.#generation) return [];
+            const more = await this.#more(d, { requireTls, room, started });
+            batch.push(...more);
+            const moreBodies = await Promise.all(more.map((j) => o.store.body(j.message.id)));
+            const jobs: DomainJob[] = [];
+            more.forEach((j, i) => {
+              const body = moreBodies[i];
+              if (body === undefined) return; // deleted meanwhile (queue delete)
+              live.push(j);
+              liveBodies.push(body);
+              jobs.push(domainJob(d.key, j, body));
+            });
+            return jobs;
+          },
           onResult: (i, result, facts) => {
             const job = live[i];
             if (job !== undefined)
@@ -358,6 +398,31 @@ export class Scheduler {
         await this.#safely('releaseSlot', () => o.store.releaseSlot(held.key, held.slot, o.owner));
       }
     }
+  }
+
+  /**
+   * More mail for a run's connection that sent all of its own: jobs waiting for the destination
+   * now (its share, when other connections to it are open), else whatever comes within
+   * `connection_cache_time`. None once the connection is `connection_reuse_time` old, while
+   * stopping, or when the destination is held back.
+   */
+  async #more(
+    d: Destination,
+    w: { requireTls: boolean; room: number; started: number },
+  ): Promise<QueueJob[]> {
+    const c = this.#config.delivery;
+    const now = this.#o.clock.now();
+    if (this.#stopping || now - w.started >= c.connection_reuse_time || d.backoffUntil > now) return [];
+    const policy = this.#policy(d.key, now);
+    const room = Math.min(w.room, d.limiter.reuseAllowance(now, policy.rate));
+    if (room <= 0) return [];
+    const share = Math.ceil(d.jobs.length / Math.max(1, d.limiter.running - this.#cache.waiting(d.key)));
+    const jobs = this.#takeBatch(d, Math.min(room, share), w.requireTls);
+    if (jobs.length > 0 || c.connection_cache_time === 0) {
+      d.limiter.carried(now, jobs.length);
+      return jobs;
+    }
+    return this.#cache.wait(d.key, { requireTls: w.requireTls, room, ms: c.connection_cache_time });
   }
 
   /** A connection slot across nodes; undefined when none is free (the batch waits). */
@@ -432,6 +497,7 @@ export class Scheduler {
   }
 
   async #holdBack(d: Destination, until: number, reason: string, announce = false): Promise<void> {
+    this.#cache.release(d.key);
     const waiting = d.jobs;
     d.jobs = [];
     if (announce)

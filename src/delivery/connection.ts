@@ -97,6 +97,12 @@ export class Connection {
     this.#dane = extra.dane;
   }
 
+  /** `mx.example [192.0.2.1]:25`, for the transcript. */
+  get peer(): string {
+    const t = this.#input.target;
+    return `${t.mx} ${formatHostPort(t.address, this.#input.profile.port)}`;
+  }
+
   /** True when the session could not be opened (then `openFailure` says what it means). */
   get failed(): boolean {
     return this.session.facts.failure !== undefined;

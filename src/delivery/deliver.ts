@@ -88,6 +88,7 @@ export interface Ctx {
   mxStatus: Proof | null;
   /** Called as soon as a message's result is known. */
   onResult?: ResultListener;
+  more?: MoreJobs;
 }
 
 /** Facts about a result that are not part of the CLI contract's JSON. */
@@ -97,6 +98,21 @@ export interface ResultFacts {
 }
 
 export type ResultListener = (index: number, result: DeliveryResult, facts: ResultFacts) => void;
+
+/**
+ * More messages for a connection that has sent all of its own and could carry `room` more (the
+ * daemon's connection cache): resolves to jobs for the same destination, or to none to end the
+ * connection. The jobs are appended to the delivery (their results' indexes follow the first
+ * jobs') and go out on that connection first, then, if it fails them, on to the next addresses
+ * and hosts like the others.
+ */
+export type MoreJobs = (room: number) => Promise<readonly DomainJob[]>;
+
+/** deliverJobs' options: a listener for each result as it is known, and the connection cache. */
+export interface DeliverJobsOptions extends DeliverOptions {
+  onResult?: ResultListener;
+  more?: MoreJobs;
+}
 
 const pending = (ctx: Ctx): JobState[] => ctx.jobs.filter((j) => j.result === undefined);
 
@@ -134,12 +150,13 @@ export async function deliverToDomain(job: DomainJob, opts: DeliverOptions): Pro
  */
 export async function deliverJobs(
   jobs: readonly DomainJob[],
-  opts: DeliverOptions & { onResult?: ResultListener },
+  opts: DeliverJobsOptions,
 ): Promise<DeliveryResult[]> {
   const first = jobs[0];
   if (first === undefined) return [];
   const ctx = newCtx(jobs, opts);
   if (opts.onResult !== undefined) ctx.onResult = opts.onResult;
+  if (opts.more !== undefined) ctx.more = opts.more;
   await run(ctx, first);
   return ctx.jobs.map((j) => j.result ?? finish(ctx, j, missingDisposition()));
 }
@@ -231,7 +248,8 @@ async function walkHosts(ctx: Ctx, steps: PlanStep[]): Promise<void> {
 /**
  * Connections to one address until every unfinished message was tried there once: each carries
  * up to `messagesPerConnection` of them; a session that cannot be opened, or that breaks, ends the
- * address (the rest go to the next one). Resolves to the address's site failure, if any.
+ * address (the rest go to the next one). A connection that sent all of its messages asks for more
+ * (`ctx.more`, same destination) before it closes. Resolves to the address's site failure, if any.
  */
 async function tryAddress(
   ctx: Ctx,
@@ -251,16 +269,45 @@ async function tryAddress(
       return site;
     }
     const sent = new Set<JobState>();
-    for (const j of batch) {
-      if (!conn.session.usable) break;
-      sent.add(j);
-      site = record(ctx, j, await conn.send(transaction(j.job))) ?? site;
+    let queue = batch;
+    let extra: JobState[] = [];
+    let closedWhileIdle = false;
+    for (;;) {
+      for (const j of queue) {
+        if (!conn.session.usable) break;
+        sent.add(j);
+        site = record(ctx, j, await conn.send(transaction(j.job))) ?? site;
+      }
+      if (queue.some((j) => !sent.has(j)) || sent.size >= perConnection) break;
+      queue = await moreJobs(ctx, conn, perConnection - sent.size, sent.size);
+      if (queue.length === 0) break;
+      extra = [...extra, ...queue];
+      // The server closed the connection while it waited: nothing failed, the new messages get
+      // a connection of their own to this address.
+      closedWhileIdle = !conn.session.usable;
+      if (closedWhileIdle) break;
     }
     await conn.close();
-    untried = untried.filter((j) => !sent.has(j) && j.result === undefined);
-    if (sent.size < batch.length) return site; // the session broke: the rest go to the next address
+    const broke = !closedWhileIdle && [...batch, ...extra].some((j) => !sent.has(j));
+    untried = [...untried, ...extra].filter((j) => !sent.has(j) && j.result === undefined);
+    if (broke) return site; // the session broke under a message: the rest go to the next address
   }
   return site;
+}
+
+/** Messages the connection cache hands an idle connection, added to the delivery. */
+async function moreJobs(ctx: Ctx, conn: Connection, room: number, carried: number): Promise<JobState[]> {
+  if (ctx.more === undefined || !conn.session.usable || deadlinePassed(ctx) !== undefined) return [];
+  const jobs = await ctx.more(room);
+  const states: JobState[] = jobs.slice(0, room).map((job) => ({ job, log: [], attempts: [] }));
+  ctx.jobs.push(...states);
+  if (states.length > 0)
+    ctx.say(
+      `Reusing the connection to ${conn.peer} (${conn.level === 'none' ? 'no TLS' : `TLS: ${conn.level}`}; ` +
+        `${carried} message${carried === 1 ? '' : 's'} sent on it before)`,
+      states,
+    );
+  return states;
 }
 
 /** Open a connection for a batch, with the optional-TLS plaintext retry after a failed handshake. */

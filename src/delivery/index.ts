@@ -6,8 +6,10 @@ export { deliver, groupByDomain, lookupRcpt, mergeResults, type Envelope } from 
 export {
   deliverJobs,
   deliverToDomain,
+  type DeliverJobsOptions,
   type DeliverOptions,
   type DomainJob,
+  type MoreJobs,
   type ResultFacts,
   type ResultListener,
 } from './deliver.ts';

@@ -189,3 +189,68 @@ test('a REQUIRETLS message that fails does not hold back ordinary mail to the de
   );
   assert.equal(plain.outcome, 'delivered');
 });
+
+/** Submit `n` messages one at a time, each after the previous one reached the receiver. */
+async function trickle(daemon: Parameters<typeof intakeOf>[0], prefix: string, n: number): Promise<string[]> {
+  const { rx, domain } = receiver();
+  const intake = intakeOf(daemon);
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = await submit(intake, {
+      from: 'a@client.test',
+      to: [`user@${domain}`],
+      body: `Message-ID: <${prefix}-${i}@client.test>\r\nSubject: ${i}\r\n\r\nx\r\n`,
+    });
+    ids.push(queuedId(r));
+    await until(
+      () => rx.messages.some((m) => m.messageId === `<${prefix}-${i}@client.test>`),
+      `message ${i} at the receiver`,
+    );
+  }
+  return ids;
+}
+
+test('mail that trickles in takes the connection waiting for it (connection_cache_time); 0s closes at once', async (t) => {
+  const { rx } = receiver();
+  for (const [cacheTime, listen] of [
+    ['10s', '127.163.0.4'],
+    ['0s', '127.163.0.5'],
+  ] as const) {
+    const world = await daemonWorld(net, {
+      listen,
+      delivery: `  per_destination: 2\n  connection_cache_time: ${cacheTime}`,
+    });
+    const { daemon, logs } = await startInProcess(world);
+    t.after(async () => {
+      await daemon.stop('test');
+      await world.close();
+    });
+    const sessionsBefore = rx.sessions.length;
+    const ids = await trickle(daemon, `trickle-${cacheTime}`, 5);
+    const attempts = logs
+      .map((l) => JSON.parse(l) as { event?: string; id?: string; transcript?: string[]; tls?: string })
+      .filter((l) => l.event === 'attempt' && ids.includes(l.id ?? ''));
+    assert.equal(attempts.length, 5, 'one attempt line per message');
+    const sessions = rx.sessions.slice(sessionsBefore).filter((s) => s.messagesAccepted > 0);
+    const reused = attempts.filter((a) =>
+      a.transcript?.some((l) => l.startsWith('Reusing the connection to')),
+    );
+    if (cacheTime === '0s') {
+      assert.equal(sessions.length, 5, 'without the cache, a connection per message');
+      assert.equal(reused.length, 0);
+    } else {
+      assert.equal(sessions.length, 1, `one connection carried all five: ${sessions.length} sessions`);
+      assert.equal(sessions[0]?.resets, 4, 'RSET between them');
+      assert.equal(reused.length, 4, 'the transcript of each later message says the connection was reused');
+      assert.ok(
+        attempts.every((a) => a.tls === 'dane'),
+        'each attempt line still says DANE',
+      );
+      assert.match(
+        reused[0]?.transcript?.[0] ?? '',
+        /^Reusing the connection to \S+ \[[^\]]+\]:\d+ \(TLS: dane; 1 message sent on it before\)$/,
+      );
+    }
+    await daemon.stop('test');
+  }
+});
