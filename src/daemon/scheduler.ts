@@ -352,6 +352,7 @@ export class Scheduler {
       const profile = profileFor(policy, o.base, { requireTls });
       const commits: Promise<number | undefined>[] = [];
       const generation = this.#generation;
+      const slowStart = { credited: false };
       const results = await deliverJobs(
         live.map((j, i) => domainJob(d.key, j, liveBodies[i] ?? new Uint8Array())),
         {
@@ -376,6 +377,13 @@ export class Scheduler {
             return jobs;
           },
           onResult: (i, result, facts) => {
+            // Slow start grows as soon as a server answers (Postfix: feedback per delivery), not
+            // when the run ends — a run on a cached connection can last minutes.
+            if (!slowStart.credited && result.tls !== null) {
+              slowStart.credited = true;
+              d.limiter.succeeded(policy.concurrency);
+              this.kick();
+            }
             const job = live[i];
             if (job !== undefined)
               commits.push(
@@ -390,7 +398,8 @@ export class Scheduler {
       );
       const retries = (await Promise.all(commits)).filter((t): t is number => t !== undefined);
       const nextRetry = retries.length === 0 ? undefined : Math.min(...retries);
-      this.#learn(d, policy, results, batch[0]?.message.requireTls === true ? undefined : nextRetry);
+      if (!slowStart.credited)
+        this.#learn(d, policy, results, batch[0]?.message.requireTls === true ? undefined : nextRetry);
       return true;
     } finally {
       if (held !== undefined) {

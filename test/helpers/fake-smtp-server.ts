@@ -18,6 +18,7 @@ export type Step =
   | { raw: string | Uint8Array } // send bytes as they are
   | { bytewise: string } // send bytes one at a time, each in its own write
   | { data: true } // read a DATA body up to and including the lone dot
+  | { chunk: number } // read a BDAT chunk of exactly this many octets (RFC 3030)
   | { starttls: true } // TLS handshake as server (needs the `tls` option)
   | { stall: true } // do nothing until the client goes away
   | { sleep: number } // wait ms
@@ -35,7 +36,7 @@ export type Step =
  * Parse a text script, one step a line: `S: text`, `C: text`, `C: /regex/flags`, `C: *`,
  * `RAW: "json string"`, `BYTEWISE: "json string"`, `DATA`, `STARTTLS`, `STALL`,
  * `SLEEP ms`, `CLOSE`, `RESET`, `PAUSE`, `RESUME`, `ENDLESS: line`, `FLOOD: octets "json string"`,
- * `MARK: name`, `WAIT: name`, `WAITDATA`. Blank lines and `#` comments are skipped.
+ * `MARK: name`, `WAIT: name`, `WAITDATA`, `CHUNK: octets` (a BDAT chunk). Blank lines and `#` comments are skipped.
  */
 export function parseScript(text: string): Step[] {
   const steps: Step[] = [];
@@ -77,6 +78,8 @@ function parseStep(line: string): Step {
       return { waitData: true };
     case 'DATA':
       return { data: true };
+    case 'CHUNK':
+      return { chunk: Number(arg) };
     case 'STARTTLS':
       return { starttls: true };
     case 'STALL':
@@ -254,6 +257,7 @@ class Session {
     if ('bytewise' in step) return this.#bytewise(step.bytewise);
     if ('c' in step) return this.#expect(step.c);
     if ('data' in step) return this.#data();
+    if ('chunk' in step) return this.#chunk(step.chunk);
     if ('starttls' in step) return this.#starttls();
     if ('stall' in step) {
       await this.#waitFor(() => (this.#closed ? true : undefined), 60_000);
@@ -337,6 +341,21 @@ class Session {
       if (line.equals(Buffer.from('.\r\n'))) break;
     }
     this.#st.bodies.push(Buffer.concat(parts));
+    return true;
+  }
+
+  async #chunk(octets: number): Promise<boolean> {
+    const chunk = await this.#waitFor(() => {
+      if (this.#buffer.length < octets) return undefined;
+      const taken = Buffer.from(this.#buffer.subarray(0, octets));
+      this.#buffer = this.#buffer.subarray(octets);
+      return taken;
+    }, 30_000).catch(() => undefined);
+    if (chunk === undefined) {
+      this.#st.errors.push('client closed during a BDAT chunk');
+      return false;
+    }
+    this.#st.bodies.push(chunk);
     return true;
   }
 

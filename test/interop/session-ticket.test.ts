@@ -3,7 +3,7 @@
  * Postfix sends NewSessionTicket after the client's Finished, and holds its reply to the EHLO
  * after STARTTLS until the tickets are acknowledged (Nagle). The client must see the ticket
  * before it writes that EHLO — the 'tls' event says so — and with TLS 1.2 it never waits. Also
- * two messages over one session to Postfix, RSET between them.
+ * two messages over one session to Postfix, RSET between them, each as one BDAT chunk.
  * Test-file id 16: 127.25.16.x. Needs root (Postfix).
  * Must never reach anything but loopback addresses.
  */
@@ -53,7 +53,7 @@ for (const [host, version, want] of [
         await session.send({
           from: 'sender@client.ticket.example',
           recipients: [{ address: `user${n}@mx.ticket.example` }],
-          message: new TextEncoder().encode(`Subject: ${n}\r\n\r\nmessage ${n}\r\n`),
+          message: new TextEncoder().encode(`Subject: ${n}\r\n\r\nmessage ${n}\r\n.a line with a dot\r\n`),
         }),
       );
     }
@@ -72,5 +72,16 @@ for (const [host, version, want] of [
     const messages = await rx.waitForMessages(2);
     assert.equal(messages.length, 2);
     assert.ok(messages.every((m) => m.overTls));
+    // Postfix offers CHUNKING: each message went as one BDAT LAST chunk (RFC 3030), unstuffed,
+    // and arrived as written.
+    const commands = events.flatMap((e) => (e.type === 'command' ? [e.line.split(' ')[0]] : []));
+    assert.deepEqual(
+      commands.filter((c) => c === 'BDAT' || c === 'DATA'),
+      ['BDAT', 'BDAT'],
+    );
+    assert.deepEqual(
+      messages.map((m) => m.body).sort(),
+      [1, 2].map((n) => `message ${n}\n.a line with a dot\n`),
+    );
   });
 }

@@ -15,6 +15,7 @@ import {
   rcptCommand,
   replyClass,
   sizeLimit,
+  unstuff,
   type Extensions,
   type Reply,
 } from '../protocol/index.ts';
@@ -46,6 +47,8 @@ export interface TxFraming {
   reset: boolean;
   /** Recipient verification only: RSET after the RCPT replies (runTransaction's behaviour). */
   resetAfter: boolean;
+  /** The server holds no transaction now (the first on the session, or after a final reply). */
+  clean: boolean;
 }
 
 /** Empty facts for `p`. */
@@ -105,7 +108,15 @@ export async function runMailTransaction(
   const withData = p.message !== undefined;
   const pipelining = hasExtension(ext, 'PIPELINING');
   const mail = mailCommand(p.tx.from, params);
-  await sendEnvelope(wire, { reset: framing.reset, mail, rcpts, withData, pipelining }, facts);
+  const chunk =
+    p.message !== undefined && hasExtension(ext, 'CHUNKING')
+      ? { body: unstuff(p.message.chunks), clean: framing.clean }
+      : undefined;
+  await sendEnvelope(
+    wire,
+    { reset: framing.reset, mail, rcpts, withData, pipelining, ...(chunk === undefined ? {} : { chunk }) },
+    facts,
+  );
   if (facts.mail === undefined) throw new Error('no MAIL reply');
   // With PIPELINING the replies to RCPT and DATA were read after this one.
   if (!isPositive(facts.mail)) throw rejected('MAIL', facts.mail, { state: 'MAIL' });
@@ -124,6 +135,12 @@ export async function runMailTransaction(
   if (!withData) {
     /* Recipient verification ends the transaction with RSET (RFC 5321 §4.1.1.5). */
     if (framing.resetAfter) await wire.command('RSET', 'RSET');
+    return;
+  }
+  if (chunk !== undefined) {
+    if (facts.data === undefined) throw new Error('no BDAT reply');
+    wire.emit({ type: 'body', octets: chunk.body.length });
+    if (!isPositive(facts.data)) throw rejected('DATA_BODY', facts.data);
     return;
   }
   const start = facts.dataStart;

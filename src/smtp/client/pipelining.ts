@@ -23,6 +23,8 @@ export interface OutCommand {
 export interface Chat {
   /** Send lines in one write (each gets CRLF). */
   send(commands: readonly OutCommand[]): Promise<void>;
+  /** Send lines and then `body` in one write (BDAT, RFC 3030). */
+  sendWithBody(commands: readonly OutCommand[], body: Uint8Array): Promise<void>;
   /** Read the next reply in `state`. */
   read(state: State): Promise<Reply>;
   /** Lock-step: check nothing unread is pending, send one line, read its reply. */
@@ -37,6 +39,11 @@ export interface Envelope {
   rcpts: readonly string[];
   withData: boolean;
   pipelining: boolean;
+  /**
+   * RFC 3030: the message goes as one `BDAT n LAST` chunk, written with the envelope when
+   * pipelining and the server holds no transaction (`clean`), else after the RCPT replies.
+   */
+  chunk?: { body: Uint8Array; clean: boolean };
 }
 
 /** Number of recipients with a 2xx reply. */
@@ -46,8 +53,49 @@ export function acceptedCount(facts: Pick<TransactionFacts, 'recipients'>): numb
 
 /** Run the envelope phase, recording replies in `facts` (rset, mail, recipients[i].reply, dataStart). */
 export async function sendEnvelope(chat: Chat, env: Envelope, facts: TransactionFacts): Promise<void> {
-  if (env.pipelining) await pipelined(chat, env, facts);
+  if (env.chunk !== undefined) await chunked(chat, { ...env, chunk: env.chunk }, facts);
+  else if (env.pipelining) await pipelined(chat, env, facts);
   else await lockStep(chat, env, facts);
+}
+
+/*
+ * RFC 3030 §2: "BDAT <SP> chunk-size [ <SP> end-marker ]"; the chunk is the next chunk-size
+ * octets, with no transparency, and the reply to the LAST chunk is the reply to the message.
+ * Pipelined with its envelope only when the server is known to hold no transaction (the first
+ * on the session, or after a message's final reply): then whatever RSET, MAIL or the RCPTs
+ * answer, the chunk cannot join a transaction of earlier recipients — without a valid recipient
+ * the server rejects it. Otherwise the envelope goes first and its replies are checked, as for
+ * DATA. The reply to BDAT is kept as the message's final reply (`facts.data`).
+ */
+async function chunked(
+  chat: Chat,
+  env: Envelope & { chunk: { body: Uint8Array; clean: boolean } },
+  facts: TransactionFacts,
+): Promise<void> {
+  const bdat: OutCommand = { state: 'DATA', line: `BDAT ${env.chunk.body.length} LAST` };
+  if (!env.pipelining || !env.chunk.clean) {
+    const { chunk: _, ...envelope } = env;
+    await sendEnvelope(chat, { ...envelope, withData: false }, facts);
+    if (facts.mail === undefined || !isPositive(facts.mail) || acceptedCount(facts) === 0) return;
+    await chat.sendWithBody([bdat], env.chunk.body);
+    facts.data = await chat.read('DATA_BODY');
+    return;
+  }
+  const group: OutCommand[] = [
+    ...(env.reset ? [{ state: 'RSET', line: 'RSET' } as const] : []),
+    { state: 'MAIL', line: env.mail },
+    ...env.rcpts.map((line): OutCommand => ({ state: 'RCPT', line })),
+    bdat,
+  ];
+  await chat.sendWithBody(group, env.chunk.body);
+  if (env.reset) facts.rset = checkClosing('RSET', await chat.read('RSET'));
+  facts.mail = checkClosing('MAIL', await chat.read('MAIL'));
+  for (const slot of facts.recipients) {
+    slot.reply = await chat.read('RCPT');
+    checkClosing('RCPT', slot.reply);
+  }
+  facts.data = checkClosing('DATA_BODY', await chat.read('DATA_BODY'));
+  if (facts.rset !== undefined && !isPositive(facts.rset)) resetRefused(facts.rset);
 }
 
 /*

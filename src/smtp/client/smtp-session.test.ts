@@ -429,3 +429,98 @@ test('openSession rejects bad options before connecting', async () => {
     (e: unknown) => (e as { code?: string }).code === 'SMTP_ERR_ARGUMENT',
   );
 });
+
+test('session: with CHUNKING (RFC 3030) a message goes as one BDAT LAST with its envelope while the server holds no transaction', async () => {
+  // Message 1: first on the session. Message 2: after a 250, still one write. Its recipient is
+  // refused, so the server may still hold its MAIL: message 3's envelope is checked before the
+  // chunk goes out.
+  const body = (n: number): string => `.dot\r\nmessage ${n}\r\n`;
+  const size = body(1).length;
+  const script = `S: 220 fake
+C: EHLO client.test
+${ehloLines('PIPELINING', 'CHUNKING')}
+C: MAIL FROM:<a@b.test>
+C: RCPT TO:<r1@d.test>
+C: BDAT ${size} LAST
+CHUNK: ${size}
+S: 250 ok
+S: 250 ok
+S: 250 queued 1
+C: RSET
+C: MAIL FROM:<a@b.test>
+C: RCPT TO:<r2@d.test>
+C: BDAT ${size} LAST
+CHUNK: ${size}
+S: 250 reset
+S: 250 ok
+S: 550 5.1.1 no such user
+S: 554 5.5.1 no valid recipients
+C: RSET
+C: MAIL FROM:<a@b.test>
+C: RCPT TO:<r3@d.test>
+S: 250 reset
+S: 250 ok
+S: 250 ok
+C: BDAT ${size} LAST
+CHUNK: ${size}
+S: 250 queued 3
+C: QUIT
+S: 221 bye`;
+  const { value, srv, events } = await withSession(script, async (session) => [
+    await session.send(tx(1, { message: msg(body(1)) })),
+    await session.send(tx(2, { message: msg(body(2)) })),
+    await session.send(tx(3, { message: msg(body(3)) })),
+  ]);
+  assert.deepEqual(srv.errors, []);
+  assert.deepEqual(
+    value.map((t) => [t.failure?.code, t.data?.code, t.dataStart]),
+    [
+      [undefined, 250, undefined],
+      ['SMTP_ERR_REPLY', 554, undefined],
+      [undefined, 250, undefined],
+    ],
+  );
+  assert.match(value[1]?.failure?.message ?? '', /all recipients were rejected/);
+  // No dot-stuffing and no terminator in a chunk: the message exactly.
+  assert.deepEqual(srv.bodies.map(String), [body(1), body(2), body(3)]);
+  const lines = events.map((e) =>
+    e.type === 'command'
+      ? `C:${e.line.split(' ')[0] ?? ''}`
+      : e.type === 'reply'
+        ? `S:${e.reply.code}`
+        : e.type,
+  );
+  const third = lines.lastIndexOf('C:RSET');
+  assert.deepEqual(lines.slice(third, third + 8), [
+    'C:RSET',
+    'C:MAIL',
+    'C:RCPT',
+    'S:250',
+    'S:250',
+    'S:250',
+    'C:BDAT',
+    'S:250',
+  ]);
+});
+
+test('session: CHUNKING without PIPELINING waits for each reply, then sends the chunk; a 5xx to BDAT refuses the message', async () => {
+  const size = 'message 1\r\n'.length;
+  const script = `S: 220 fake
+C: EHLO client.test
+${ehloLines('CHUNKING', 'ENHANCEDSTATUSCODES')}
+C: MAIL FROM:<a@b.test>
+S: 250 2.1.0 ok
+C: RCPT TO:<r1@d.test>
+S: 250 2.1.5 ok
+C: BDAT ${size} LAST
+CHUNK: ${size}
+S: 552 5.3.4 too big for us
+C: QUIT
+S: 221 bye`;
+  const { value, srv } = await withSession(script, (session) => session.send(tx(1)));
+  assert.deepEqual(srv.errors, []);
+  assert.equal(value.data?.code, 552);
+  assert.equal(value.failure?.code, 'SMTP_ERR_REPLY');
+  assert.equal(value.failure.state, 'DATA_BODY');
+  assert.deepEqual(srv.bodies.map(String), ['message 1\r\n']);
+});

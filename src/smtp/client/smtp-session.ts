@@ -49,6 +49,8 @@ export class Session {
   /** The connection is in a known state: QUIT may be sent. */
   #polite = true;
   #needsReset = false;
+  /** The server holds no transaction (a chunked message may go with its envelope, RFC 3030). */
+  #clean = true;
   #busy: Promise<unknown> | undefined;
   #closed: Promise<void> | undefined;
 
@@ -144,7 +146,7 @@ export class Session {
     return undefined;
   }
 
-  async #run(p: PreparedTransaction, framing: Omit<TxFraming, 'reset'>): Promise<TransactionFacts> {
+  async #run(p: PreparedTransaction, framing: Omit<TxFraming, 'reset' | 'clean'>): Promise<TransactionFacts> {
     const facts = newFacts(p);
     if (p.early !== undefined) {
       facts.failure = this.#failure(p.early, 'DATA_BODY');
@@ -159,11 +161,16 @@ export class Session {
       return facts;
     }
     const reset = this.#needsReset;
+    const clean = this.#clean;
     this.#needsReset = true;
+    this.#clean = false;
     try {
-      await runMailTransaction(this.#wire, p, { facts, framing: { ...framing, reset } });
+      await runMailTransaction(this.#wire, p, { facts, framing: { ...framing, reset, clean } });
       if (framing.resetAfter && p.message === undefined) this.#needsReset = false;
+      // After the message's final reply, or the RSET that ends a verification.
+      this.#clean = p.message !== undefined || framing.resetAfter;
     } catch (err) {
+      // Not clean: a server that refused a message or a recipient may still hold the MAIL.
       const failure = this.#stopped(err);
       facts.failure = failure;
       if (!(err instanceof SessionStop && err.reusable)) this.#unusable = failure;

@@ -62,6 +62,18 @@ export class Wire implements TxWire {
     await this.connection().write(wire, first.state, timeoutFor(first.state, this.#timeouts));
   }
 
+  async sendWithBody(commands: readonly OutCommand[], body: Uint8Array): Promise<void> {
+    const first = commands[0];
+    if (first === undefined) return;
+    this.state = first.state;
+    for (const c of commands) this.emit({ type: 'command', state: c.state, line: c.line });
+    const lines = Buffer.from(commands.map((c) => `${c.line}\r\n`).join(''), 'utf8');
+    const wire = new Uint8Array(lines.length + body.length);
+    wire.set(lines, 0);
+    wire.set(body, lines.length);
+    await this.connection().write(wire, first.state, timeoutFor('DATA_BODY', this.#timeouts));
+  }
+
   async read(state: State): Promise<Reply> {
     this.state = state;
     const reply = await this.connection().readReply(state, timeoutFor(state, this.#timeouts));

@@ -1,6 +1,6 @@
 import { assert, test } from '../../../test/helpers/test-kit.ts';
 import { asciiBytes, concatBytes, seededRandom } from '../../util/index.ts';
-import { DotStuffer, stuffMessage } from './dot-stuff.ts';
+import { DotStuffer, stuffMessage, unstuff } from './dot-stuff.ts';
 
 const text = (b: Uint8Array): string => Buffer.from(b).toString('latin1');
 
@@ -113,4 +113,23 @@ test('dot-stuff: errors are sticky and push after end is refused', () => {
   const e = new DotStuffer();
   assert.equal(text(e.end()), '.\r\n');
   assert.throws(() => e.push(asciiBytes('x')), /after end/);
+});
+
+test('unstuff: gives back the normalised message BDAT sends (no added dots, no terminator)', () => {
+  const random = seededRandom(7);
+  const alphabet = ['\r', '\n', '.', 'a', 'b', '\r\n', '\n.', '\r\n.', '.\r\n', '..', '\u00ff'];
+  for (let round = 0; round < 300; round++) {
+    let s = '';
+    const len = random.int(60);
+    for (let i = 0; i < len; i++) s += alphabet[random.int(alphabet.length)] ?? '';
+    const stuffed = runChunks(asciiBytes(s), () => 1 + random.int(5));
+    const lines = s.replace(/\r\n|\r|\n/g, '\n').split('\n');
+    if (lines[lines.length - 1] === '') lines.pop();
+    const want = lines.map((l) => `${l}\r\n`).join('');
+    const got = unstuff(stuffed.chunks);
+    assert.equal(text(got), want, JSON.stringify(s));
+  }
+  assert.equal(unstuff([asciiBytes('.\r\n')]).length, 0, 'an empty message');
+  assert.equal(text(unstuff([asciiBytes('..\r\n.'), asciiBytes('\r\n')])), '.\r\n', 'a lone dot line');
+  assert.throws(() => unstuff([asciiBytes('abc\r\n')]), /does not end in \.CRLF/);
 });

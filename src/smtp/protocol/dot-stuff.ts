@@ -179,3 +179,35 @@ export function stuffMessage(chunks: Iterable<Uint8Array>, options: DotStufferOp
   out.push(stuffer.end());
   return { chunks: out, size: stuffer.octets, eightBit: stuffer.eightBit };
 }
+
+/**
+ * The message as BDAT sends it (RFC 3030 §2: no transparency, the octets as they are): the
+ * DotStuffer's output without the terminating `.CRLF` and without the dot added at the start of
+ * each line that began with one. CRLF-normalised and ending in CRLF (unless empty), like what
+ * DATA delivers.
+ */
+export function unstuff(wire: readonly Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const c of wire) total += c.length;
+  const all = new Uint8Array(total);
+  let at = 0;
+  for (const c of wire) {
+    all.set(c, at);
+    at += c.length;
+  }
+  if (total < TERMINATOR.length || all[total - 3] !== DOT || all[total - 2] !== CR || all[total - 1] !== LF)
+    throw new SmtpError('SMTP_ERR_ARGUMENT', 'unstuff: the input does not end in .CRLF');
+  const end = total - TERMINATOR.length;
+  const out = new Uint8Array(end);
+  let o = 0;
+  let i = 0;
+  while (i < end) {
+    if (all[i] === DOT) i++; // a line that starts with a dot had one added
+    const lf = all.indexOf(LF, i);
+    const next = lf === -1 || lf >= end ? end : lf + 1;
+    out.set(all.subarray(i, next), o);
+    o += next - i;
+    i = next;
+  }
+  return out.subarray(0, o);
+}
