@@ -34,6 +34,8 @@ export interface DeliveryMeasurement {
   readonly messages: number;
   /** First submission to the N-th message in the Maildir. */
   readonly seconds: number;
+  /** First submission to the feed's last 250 (smtp-source exits): the sender's intake. */
+  readonly fedSeconds: number;
   readonly perSecond: number;
   /** Sender CPU from the first submission until it was drained, per 1,000 messages. */
   readonly cpuPer1000: number;
@@ -152,8 +154,12 @@ export async function measureDelivery(run: DeliveryRun): Promise<DeliveryMeasure
     onSpawn: boost,
   });
   let fed: SmtpSourceResult | Error | undefined;
+  let fedAt = Number.NaN;
   feed.then(
-    (r) => (fed = r),
+    (r) => {
+      fedAt = Number(process.hrtime.bigint() - start) / 1e9;
+      fed = r;
+    },
     (e: unknown) => (fed = e instanceof Error ? e : new Error(String(e))),
   );
   await until(`${sender.name}: messages in ${rx.hostname}'s Maildir`, async () => {
@@ -205,6 +211,7 @@ export async function measureDelivery(run: DeliveryRun): Promise<DeliveryMeasure
     sender: sender.name,
     messages,
     seconds,
+    fedSeconds: fedAt,
     perSecond: messages / seconds,
     cpuPer1000: (cpu * 1000) / messages,
     receiverCpuPer1000: (rxCpuUsed * 1000) / messages,

@@ -66,6 +66,8 @@ test('every key has its documented default', () => {
     concurrency: 200,
     per_destination: 10,
     messages_per_connection: 100,
+    connection_cache_time: 2000,
+    connection_reuse_time: 5 * 60_000,
     rate: null,
     group_by_mx: false,
     destinations: [],
