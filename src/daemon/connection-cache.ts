@@ -8,12 +8,20 @@
  * Must never: hand a connection mail for another destination, or mail with another TLS
  * requirement (REQUIRETLS or not); keep a run waiting after `release`.
  */
+import type { DestinationPolicy } from '../config/index.ts';
 import type { QueueJob } from './outcomes.ts';
 
-interface Waiting {
+/** What a waiting connection may carry: judged again whenever mail is offered to it. */
+export interface Carrier {
   readonly requireTls: boolean;
   /** Messages the connection may still carry. */
   readonly room: number;
+  /** When the connection's run started, and the destination policy it was opened under. */
+  readonly started: number;
+  readonly policy: DestinationPolicy;
+}
+
+interface Waiting extends Carrier {
   readonly resolve: (jobs: QueueJob[]) => void;
   readonly timer: NodeJS.Timeout;
 }
@@ -33,11 +41,10 @@ export class ConnectionCache {
   }
 
   /** Wait up to `ms` for mail to `key`; resolves to none when the time is up or on `release`. */
-  wait(key: string, w: { requireTls: boolean; room: number; ms: number }): Promise<QueueJob[]> {
+  wait(key: string, carrier: Carrier, ms: number): Promise<QueueJob[]> {
     return new Promise((resolve) => {
       const entry: Waiting = {
-        requireTls: w.requireTls,
-        room: w.room,
+        ...carrier,
         resolve: (jobs) => {
           clearTimeout(entry.timer);
           resolve(jobs);
@@ -45,7 +52,7 @@ export class ConnectionCache {
         timer: setTimeout(() => {
           this.#remove(key, entry);
           resolve([]);
-        }, w.ms),
+        }, ms),
       };
       const list = this.#waiting.get(key) ?? [];
       list.push(entry);
@@ -56,11 +63,11 @@ export class ConnectionCache {
 
   /**
    * Share `jobs` (one destination's, in queue order) out among its waiting connections, longest
-   * waiting first; `take(requireTls, n)` removes up to n matching jobs from the caller's list.
-   * A connection that gets nothing it may carry is told to close, so that a new connection can
-   * take mail of the other TLS requirement.
+   * waiting first; `take(carrier, n)` removes up to n jobs that connection may carry from the
+   * caller's list. A connection that gets nothing is told to close, so that a new connection can
+   * take mail it may not (the other TLS requirement, a policy changed since it opened).
    */
-  offer(key: string, available: number, take: (requireTls: boolean, n: number) => QueueJob[]): void {
+  offer(key: string, available: number, take: (carrier: Carrier, n: number) => QueueJob[]): void {
     const list = this.#waiting.get(key);
     if (list === undefined) return;
     let left = available;
@@ -68,7 +75,7 @@ export class ConnectionCache {
       const share = Math.ceil(left / list.length);
       const entry = list.shift() as Waiting;
       this.#size--;
-      const jobs = take(entry.requireTls, Math.min(share, entry.room));
+      const jobs = take(entry, Math.min(share, entry.room));
       left -= jobs.length;
       entry.resolve(jobs);
     }

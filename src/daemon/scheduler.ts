@@ -23,7 +23,7 @@ import {
 import type { RetrySchedule } from '../policy/index.ts';
 import type { QueueStore, QueuedRecipient } from '../queue/index.ts';
 import { describeError, type Clock, type Random } from '../util/index.ts';
-import { ConnectionCache } from './connection-cache.ts';
+import { ConnectionCache, type Carrier } from './connection-cache.ts';
 import { queueEventChannel } from './events.ts';
 import { LeaseKeeper } from './leases.ts';
 import { Limiter } from './limits.ts';
@@ -60,6 +60,16 @@ interface Destination {
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** Two policies that open connections alike: same TLS mode, insecure-MX policy, port, exception. */
+function sameTransport(a: DestinationPolicy, b: DestinationPolicy): boolean {
+  return (
+    a.tls === b.tls &&
+    a.insecure_mx === b.insecure_mx &&
+    a.port === b.port &&
+    a.exception?.until === b.exception?.until
+  );
+}
 
 export class Scheduler {
   readonly #o: SchedulerOptions;
@@ -265,8 +275,9 @@ export class Scheduler {
       const policy = this.#policy(d.key, now);
       if (this.#cache.waiting(d.key) > 0) {
         const allowed = Math.min(d.jobs.length, d.limiter.reuseAllowance(now, policy.rate));
-        this.#cache.offer(d.key, allowed, (requireTls, n) => {
-          const jobs = this.#takeBatch(d, n, requireTls);
+        this.#cache.offer(d.key, allowed, (carrier, n) => {
+          if (!this.#mayCarry(d, carrier, policy, now)) return [];
+          const jobs = this.#takeBatch(d, n, carrier.requireTls);
           d.limiter.carried(now, jobs.length);
           return jobs;
         });
@@ -363,7 +374,7 @@ export class Scheduler {
           ...(o.open === undefined ? {} : { open: o.open }),
           more: async (room) => {
             if (generation !== this.#generation) return [];
-            const more = await this.#more(d, { requireTls, room, started });
+            const more = await this.#more(d, { requireTls, room, started, policy });
             batch.push(...more);
             const moreBodies = await Promise.all(more.map((j) => o.store.body(j.message.id)));
             const jobs: DomainJob[] = [];
@@ -413,16 +424,14 @@ export class Scheduler {
    * More mail for a run's connection that sent all of its own: jobs waiting for the destination
    * now (its share, when other connections to it are open), else whatever comes within
    * `connection_cache_time`. None once the connection is `connection_reuse_time` old, while
-   * stopping, or when the destination is held back.
+   * stopping, when the destination is held back, or when its policy is not the one the
+   * connection was opened under any more (a DANE exception that has just ended).
    */
-  async #more(
-    d: Destination,
-    w: { requireTls: boolean; room: number; started: number },
-  ): Promise<QueueJob[]> {
+  async #more(d: Destination, w: Carrier): Promise<QueueJob[]> {
     const c = this.#config.delivery;
     const now = this.#o.clock.now();
-    if (this.#stopping || now - w.started >= c.connection_reuse_time || d.backoffUntil > now) return [];
     const policy = this.#policy(d.key, now);
+    if (!this.#mayCarry(d, w, policy, now)) return [];
     const room = Math.min(w.room, d.limiter.reuseAllowance(now, policy.rate));
     if (room <= 0) return [];
     const share = Math.ceil(d.jobs.length / Math.max(1, d.limiter.running - this.#cache.waiting(d.key)));
@@ -431,7 +440,18 @@ export class Scheduler {
       d.limiter.carried(now, jobs.length);
       return jobs;
     }
-    return this.#cache.wait(d.key, { requireTls: w.requireTls, room, ms: c.connection_cache_time });
+    return this.#cache.wait(d.key, { ...w, room }, c.connection_cache_time);
+  }
+
+  /**
+   * May a connection opened for `carrier` take more mail now? Not while stopping, once it is
+   * `connection_reuse_time` old, while the destination is held back, nor when the destination's
+   * policy now (`policy`) opens connections differently — a DANE exception that has just ended.
+   */
+  #mayCarry(d: Destination, carrier: Carrier, policy: DestinationPolicy, now: number): boolean {
+    if (this.#stopping || d.backoffUntil > now) return false;
+    if (now - carrier.started >= this.#config.delivery.connection_reuse_time) return false;
+    return sameTransport(policy, carrier.policy);
   }
 
   /** A connection slot across nodes; undefined when none is free (the batch waits). */

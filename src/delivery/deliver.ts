@@ -299,7 +299,7 @@ async function tryAddress(
 async function moreJobs(ctx: Ctx, conn: Connection, room: number, carried: number): Promise<JobState[]> {
   if (ctx.more === undefined || !conn.session.usable || deadlinePassed(ctx) !== undefined) return [];
   const jobs = await ctx.more(room);
-  const states: JobState[] = jobs.slice(0, room).map((job) => ({ job, log: [], attempts: [] }));
+  const states: JobState[] = jobs.map((job) => ({ job, log: [], attempts: [] }));
   ctx.jobs.push(...states);
   if (states.length > 0)
     ctx.say(

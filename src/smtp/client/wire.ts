@@ -6,6 +6,7 @@
  * Must never: read a reply without a timeout; send a lock-step command while unread input waits.
  */
 import type { Extensions, Reply } from '../protocol/index.ts';
+import { concatBytes } from '../../util/index.ts';
 import type { SmtpConnection } from './connection.ts';
 import type { TxWire } from './mail-transaction.ts';
 import type { OutCommand } from './pipelining.ts';
@@ -68,9 +69,7 @@ export class Wire implements TxWire {
     this.state = first.state;
     for (const c of commands) this.emit({ type: 'command', state: c.state, line: c.line });
     const lines = Buffer.from(commands.map((c) => `${c.line}\r\n`).join(''), 'utf8');
-    const wire = new Uint8Array(lines.length + body.length);
-    wire.set(lines, 0);
-    wire.set(body, lines.length);
+    const wire = concatBytes([lines, body]);
     await this.connection().write(wire, first.state, timeoutFor('DATA_BODY', this.#timeouts));
   }
 

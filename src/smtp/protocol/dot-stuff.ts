@@ -7,6 +7,7 @@
  * RFC 1870 §4 (SIZE counts CRLF pairs but not stuffed dots), RFC 6152 (8-bit content).
  * Must never: wrap or truncate an over-long line silently (the caller bounces 5.6.0); do I/O.
  */
+import { concatBytes } from '../../util/index.ts';
 import { SmtpError } from './errors.ts';
 
 /*
@@ -187,14 +188,8 @@ export function stuffMessage(chunks: Iterable<Uint8Array>, options: DotStufferOp
  * DATA delivers.
  */
 export function unstuff(wire: readonly Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const c of wire) total += c.length;
-  const all = new Uint8Array(total);
-  let at = 0;
-  for (const c of wire) {
-    all.set(c, at);
-    at += c.length;
-  }
+  const all = concatBytes(wire);
+  const total = all.length;
   if (total < TERMINATOR.length || all[total - 3] !== DOT || all[total - 2] !== CR || all[total - 1] !== LF)
     throw new SmtpError('SMTP_ERR_ARGUMENT', 'unstuff: the input does not end in .CRLF');
   const end = total - TERMINATOR.length;
