@@ -45,6 +45,8 @@ export interface DeliveryMeasurement {
   readonly feedCpuPer1000: number;
   /** The sender's main thread: CPU per 1,000 messages and share of the run's wall time (dane-mta). */
   readonly mainThread?: { readonly per1000: number; readonly busy: number; readonly othersPer1000: number };
+  /** Write commits (each one fsync'd or not, see the SQLite worker) of the sender's queue, per message. */
+  readonly commitsPerMessage?: number;
   /** The machine's 1-minute load average when the run ended (other work shares the cores). */
   readonly load: number;
   /** TLS handshakes / SMTP sessions the receiver logged, per message. */
@@ -141,6 +143,7 @@ export async function measureDelivery(run: DeliveryRun): Promise<DeliveryMeasure
   const cpu0 = sender.cpuSeconds();
   const feed0 = reapedCpuSeconds();
   const threads0 = sender.threads?.();
+  const commits0 = await sender.storeCommits?.();
   const rxCpu0 = rxCpu();
   const start = process.hrtime.bigint();
   const feed = runSmtpSource({
@@ -181,6 +184,7 @@ export async function measureDelivery(run: DeliveryRun): Promise<DeliveryMeasure
   const cpu = sender.cpuSeconds() - cpu0;
   const wall = Number(process.hrtime.bigint() - start) / 1e9;
   const threads1 = sender.threads?.();
+  const commits1 = await sender.storeCommits?.();
   const mainThread =
     threads0 === undefined || threads1 === undefined
       ? undefined
@@ -217,6 +221,9 @@ export async function measureDelivery(run: DeliveryRun): Promise<DeliveryMeasure
     receiverCpuPer1000: (rxCpuUsed * 1000) / messages,
     feedCpuPer1000: ((reapedCpuSeconds() - feed0) * 1000) / messages,
     ...(mainThread === undefined ? {} : { mainThread }),
+    ...(commits0 === undefined || commits1 === undefined
+      ? {}
+      : { commitsPerMessage: (commits1 - commits0) / messages }),
     load: loadavg()[0] ?? Number.NaN,
     handshakesPerMessage: count(rxLog, /smtpd\[\d+\]: \w+ TLS connection established from/g) / messages,
     sessionsPerMessage: count(rxLog, /smtpd\[\d+\]: connect from/g) / messages,

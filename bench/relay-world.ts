@@ -103,6 +103,8 @@ export interface Sender {
   memory?(): { hwmKb: number; rssKb: number };
   /** CPU seconds of its main thread and of its other threads (dane-mta only). */
   threads?(): { readonly main: number; readonly others: number };
+  /** Write commits its queue store has made so far (dane-mta only: from GET /metrics). */
+  storeCommits?(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -248,6 +250,8 @@ export async function startPostfixSender(
 /** The dane-mta configuration of the benchmark (YAML, DESIGN.md "The daemon (C6)"). */
 export function daneMtaConfig(o: {
   readonly listen: string;
+  /** IP:port of GET /metrics. */
+  readonly http: string;
   readonly queueFile: string;
   readonly resolver: string;
   readonly trustAnchorFile: string;
@@ -276,6 +280,8 @@ export function daneMtaConfig(o: {
           `    ${spool}: { concurrency: 1, messages_per_connection: 1, rate: { connections_per_minute: 1 } }`,
         ]
       : []),
+    'http:',
+    `  listen: ${o.http}`,
     'log:',
     '  format: json',
     '  level: info',
@@ -340,6 +346,7 @@ export async function startDaneMta(
       configFile,
       daneMtaConfig({
         listen: address,
+        http: `${address}:8025`,
         queueFile: join(dir, `queue-${options.label}.db`),
         resolver: world.resolver,
         trustAnchorFile: world.trustAnchorFile,
@@ -375,6 +382,12 @@ export async function startDaneMta(
       return Promise.resolve(v.dane + v.other.length >= messages);
     },
     threads: () => threadCpuSeconds(daemon.pid),
+    storeCommits: async () => {
+      const text = await (await fetch(`http://${address}:8025/metrics`)).text();
+      const line = /^dane_mta_store_commits_total (\d+)$/m.exec(text);
+      if (line === null) throw new Error(`${options.name}: no dane_mta_store_commits_total in /metrics`);
+      return Number(line[1]);
+    },
     memory: () => ({ hwmKb: statusKb(daemon.pid, 'VmHWM') ?? 0, rssKb: statusKb(daemon.pid, 'VmRSS') ?? 0 }),
     reconfigure: async (o) => {
       await write(o.throttleSpool);

@@ -141,6 +141,12 @@ function printDelivery(title: string, rows: readonly Summary[]): void {
           `${median(main.map((t) => t.othersPer1000)).toFixed(2)} s/1000 msgs)`,
       );
     }
+    const commits = row.runs.flatMap((r) => (r.commitsPerMessage === undefined ? [] : [r.commitsPerMessage]));
+    if (commits.length > 0) {
+      console.log(
+        `  ${''.padEnd(44)} (queue store: ${median(commits).toFixed(2)} write commits per message)`,
+      );
+    }
     if (row.runs.length > 1) {
       const each = row.runs.map((r) => r.perSecond.toFixed(1)).join(', ');
       console.log(`  ${''.padEnd(44)} (msg/s of each round: ${each})`);

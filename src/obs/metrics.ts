@@ -127,7 +127,7 @@ export class Metrics {
     });
     this.storeCommits = new Counter({
       name: 'dane_mta_store_commits_total',
-      help: 'Write transactions this process committed to the queue store, each one durable flush',
+      help: 'Write transactions this process committed to the queue store with a durable flush (fsync) of their own',
       registers,
       collect: () => {
         this.#syncStore();

@@ -335,7 +335,11 @@ export interface StoreCounters {
    * the SQLite driver's look for other processes' commits are not counted).
    */
   queries: number;
-  /** Write transactions committed, each one durable flush (fsync / WAL flush). */
+  /**
+   * Write transactions committed with a durable flush of their own (fsync / WAL flush). SQLite
+   * commits transactions of leases and slots alone without one (sqlite/protocol.ts `OPS`) and
+   * does not count them.
+   */
   commits: number;
 }
 
@@ -375,6 +379,11 @@ export interface OpenOptions {
    * (default true). false commits each request on its own (the benchmark's reference).
    */
   groupCommit?: boolean;
+  /**
+   * SQLite with group commit: how long a recipient's outcome (`complete`) may wait for other
+   * writes to share its fsync, in ms (default 10; 0: commit at once).
+   */
+  commitDelayMs?: number;
   /** PostgreSQL: connections in the pool (default 10). */
   poolSize?: number;
 }

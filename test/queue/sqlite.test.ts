@@ -139,3 +139,86 @@ test('prune hands the freed pages back to the file system (incremental auto-vacu
   assert.equal(after.free, 0, 'no free pages left in the file');
   assert.ok(after.pages < before.pages / 2, `${before.pages} pages → ${after.pages}`);
 });
+
+const MINUTE = 60_000;
+
+function delivered(rid: number): {
+  rid: number;
+  state: 'delivered';
+  enhanced: string;
+  reason: string;
+  last: null;
+} {
+  return { rid, state: 'delivered', enhanced: '2.0.0', reason: 'delivered', last: null };
+}
+
+test('leases and slots commit without an fsync of their own, yet at once for every process', async (t) => {
+  const backing = await sqliteBacking();
+  t.after(() => backing.dispose());
+  const store = await backing.open({ commitDelayMs: 0 });
+  t.after(() => store.close());
+  const commits = (): number => store.counters().commits;
+  let before = commits();
+  await store.enqueue(message());
+  assert.equal(commits(), before + 1, 'accepted mail: a durable commit');
+
+  before = commits();
+  const [claimed] = await store.claim({ owner: 'w', now: T0, leaseMs: MINUTE, limit: 10 });
+  const rid = claimed?.recipients[0]?.rid ?? -1;
+  const slot = await store.acquireSlot('example.org', { owner: 'w', limit: 1, now: T0, until: T0 + MINUTE });
+  assert.notEqual(slot, undefined);
+  assert.deepEqual(await store.renew('w', [rid], T0 + 2 * MINUTE), [rid]);
+  assert.equal(commits(), before, 'claim, slot and renew: no fsync of their own');
+  // Another process sees the lease and the slot at once (the WAL), fsync or not.
+  const other = new Database(backing.path, { readonly: true });
+  try {
+    const row = other.prepare('SELECT lease_owner, lease_until FROM recipients WHERE rid = ?').get(rid);
+    assert.deepEqual(row, { lease_owner: 'w', lease_until: T0 + 2 * MINUTE });
+  } finally {
+    other.close();
+  }
+
+  before = commits();
+  const done = await store.complete('w', { updates: [delivered(rid)] }, T0 + 1);
+  assert.deepEqual(done, { applied: [rid], skipped: [] });
+  assert.equal(commits(), before + 1, "a recipient's outcome: a durable commit");
+});
+
+test('a complete waits for company to share its fsync; whatever could see it commits it first', async (t) => {
+  const backing = await sqliteBacking();
+  t.after(() => backing.dispose());
+  // A long delay, so that the test's own pace cannot make completes miss each other.
+  const store = await backing.open({ commitDelayMs: 400 });
+  t.after(() => store.close());
+  const commits = (): number => store.counters().commits;
+  for (let i = 0; i < 4; i++) await store.enqueue(message());
+  const claimed = await store.claim({ owner: 'w', now: T0, leaseMs: MINUTE, limit: 10 });
+  const [a, b, c, d] = claimed.map((m) => m.recipients[0]?.rid ?? -1);
+
+  // Two completes 30 ms apart share one commit.
+  let before = commits();
+  const first = store.complete('w', { updates: [delivered(a ?? -1)] }, T0 + 1);
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  // A claim meanwhile commits ahead of the held complete and cannot take its recipient (leased).
+  assert.deepEqual(await store.claim({ owner: 'x', now: T0 + MINUTE / 2, leaseMs: MINUTE, limit: 10 }), []);
+  const second = store.complete('w', { updates: [delivered(b ?? -1)] }, T0 + 1);
+  assert.deepEqual(await Promise.all([first, second]), [
+    { applied: [a], skipped: [] },
+    { applied: [b], skipped: [] },
+  ]);
+  assert.equal(commits(), before + 1, 'two completes, one fsync');
+
+  // An enqueue takes the held complete into its own commit.
+  before = commits();
+  const third = store.complete('w', { updates: [delivered(c ?? -1)] }, T0 + 1);
+  await store.enqueue(message());
+  assert.deepEqual(await third, { applied: [c], skipped: [] });
+  assert.equal(commits(), before + 1, 'a complete and an enqueue, one fsync');
+
+  // Releasing the owner's leases must not overtake its held complete (which would be skipped).
+  const fourth = store.complete('w', { updates: [delivered(d ?? -1)] }, T0 + 1);
+  await store.releaseLeases('w');
+  assert.deepEqual(await fourth, { applied: [d], skipped: [] });
+  const states = (await store.list()).flatMap((v) => v.recipients.map((r) => r.state));
+  assert.deepEqual(states.sort(), ['delivered', 'delivered', 'delivered', 'delivered', 'queued']);
+});

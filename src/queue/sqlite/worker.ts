@@ -9,6 +9,12 @@
  * out only after COMMIT returns: nobody hears "stored" before the data is durable. With
  * `groupCommit: false` every request commits alone (the benchmark's reference).
  *
+ * What a batch pays for (protocol.ts `OPS`): a batch with a durable write commits with
+ * `synchronous = FULL`, one of leases, slots and reads only with `NORMAL` (no fsync of its own).
+ * A `complete` waits up to `commitDelayMs` for company — the next enqueue, other completes —
+ * so that deliveries do not each cost an fsync; meanwhile only operations that cannot observe
+ * it (`PASSES_HELD_COMPLETE`) commit ahead of it, everything else first commits the held ones.
+ *
  * Must never reply before the commit, and never let one request's failure undo another's.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -21,7 +27,7 @@ import { Db } from './db.ts';
 import * as admin from './ops-admin.ts';
 import * as work from './ops-work.ts';
 import type { FromWorker, ToWorker, WireError, WorkerConfig } from './protocol.ts';
-import { OPS } from './protocol.ts';
+import { OPS, PASSES_HELD_COMPLETE } from './protocol.ts';
 import { KNOWN_VERSION, configure, currentVersion, migrate, refuseNewer } from './schema.ts';
 
 /** At most this many requests share one transaction (bounds the time a batch holds the lock). */
@@ -112,7 +118,11 @@ function handle(db: Db, op: OpName | 'close', args: unknown[]): unknown {
 class Worker {
   readonly #db: Db;
   readonly #pending: Request[] = [];
+  /** `complete`s waiting (at most commitDelayMs) to share a commit; in the order they came. */
+  readonly #held: Request[] = [];
+  #heldTimer: ReturnType<typeof setTimeout> | undefined;
   #scheduled = false;
+  #synchronous: 'FULL' | 'NORMAL' = 'FULL';
   #watch: ReturnType<typeof setInterval> | undefined;
   #dataVersion = 0;
 
@@ -139,6 +149,15 @@ class Worker {
       this.#setWatch(message.on);
       return;
     }
+    if (message.op === 'complete' && config.groupCommit && config.commitDelayMs > 0) {
+      this.#held.push(message);
+      this.#heldTimer ??= setTimeout(() => {
+        this.#heldTimer = undefined;
+        this.#release();
+        this.#flush();
+      }, config.commitDelayMs);
+      return;
+    }
     this.#pending.push(message);
     if (!this.#scheduled) {
       this.#scheduled = true;
@@ -149,8 +168,21 @@ class Worker {
     }
   }
 
+  /** The held completes join the pending requests, all in the order they came (ids ascend). */
+  #release(): void {
+    if (this.#heldTimer !== undefined) clearTimeout(this.#heldTimer);
+    this.#heldTimer = undefined;
+    if (this.#held.length === 0) return;
+    const all = [...this.#held.splice(0), ...this.#pending.splice(0)].sort((a, b) => a.id - b.id);
+    this.#pending.push(...all);
+  }
+
   #flush(): void {
     this.#scheduled = false;
+    // A durable write pays for an fsync anyway: the held completes share it. So does anything
+    // that could see them (an operator's command, the release of this owner's leases, close).
+    if (this.#pending.some((r) => OPS[r.op] === 'durable' || !PASSES_HELD_COMPLETE.has(r.op)))
+      this.#release();
     while (this.#pending.length > 0) {
       const first = this.#pending[0] as Request;
       if (OPS[first.op] === 'solo') {
@@ -165,6 +197,13 @@ class Worker {
     }
   }
 
+  /** Switch the connection's synchronous level (outside a transaction), only when it differs. */
+  #setSynchronous(level: 'FULL' | 'NORMAL'): void {
+    if (this.#synchronous === level) return;
+    this.#db.exec(`PRAGMA synchronous = ${level}`);
+    this.#synchronous = level;
+  }
+
   #solo(req: Request): void {
     if (req.op === 'close') {
       this.#setWatch(false);
@@ -174,6 +213,7 @@ class Worker {
       return;
     }
     try {
+      this.#setSynchronous('FULL');
       this.#reply(req, { ok: true, value: handle(this.#db, req.op, req.args) });
     } catch (err) {
       this.#reply(req, { ok: false, error: toWire(err) });
@@ -182,9 +222,11 @@ class Worker {
 
   #batch(batch: Request[]): void {
     const db = this.#db;
-    const write = batch.some((r) => OPS[r.op] === 'write');
+    const write = batch.some((r) => OPS[r.op] !== 'read');
+    const durable = batch.some((r) => OPS[r.op] === 'durable');
     const outcomes: Outcome[] = [];
     try {
+      if (write) this.#setSynchronous(durable ? 'FULL' : 'NORMAL');
       db.exec(write ? 'BEGIN IMMEDIATE' : 'BEGIN');
       for (const req of batch) outcomes.push(this.#one(req));
       db.exec('COMMIT');
@@ -195,7 +237,8 @@ class Worker {
       for (const req of batch) this.#reply(req, { ok: false, error });
       return;
     }
-    if (write) db.commits++;
+    // A commit counted is one made durable by its own fsync (StoreCounters.commits).
+    if (durable) db.commits++;
     batch.forEach((req, i) => {
       this.#reply(req, outcomes[i] as Outcome);
     });
