@@ -52,3 +52,28 @@ test('no rate limit: unlimited', () => {
   for (let i = 0; i < 1000; i++) l.took(i, 1);
   assert.equal(l.allowance(1000, null).messages, Number.POSITIVE_INFINITY);
 });
+
+test('messages per minute stays exact over a long busy stretch (the window is pruned, not refiltered)', () => {
+  const l = new Limiter('example.org');
+  const rate = { messages_per_minute: 100_000 };
+  // One message every millisecond for two minutes, a second one every tenth millisecond.
+  for (let t = 1; t <= 120_000; t++) {
+    l.carried(t, t % 10 === 0 ? 2 : 1);
+    if (t % 7_919 === 0) {
+      // In the window: (t - 60 000, t] — 60 000 ms, 6 000 of them with two messages.
+      const inWindow = Math.min(t, 60_000) + Math.floor(t / 10) - Math.floor(Math.max(0, t - 60_000) / 10);
+      assert.equal(l.reuseAllowance(t, rate), 100_000 - inWindow, `at ${t} ms`);
+    }
+  }
+  assert.equal(l.reuseAllowance(180_000, rate), 100_000, 'a quiet minute later: all free again');
+});
+
+test('a clock that steps back keeps the limit (it leaves the window late, never early)', () => {
+  const l = new Limiter('example.org');
+  const rate = { messages_per_minute: 3 };
+  l.took(10_000, 1);
+  l.took(5_000, 1); // the clock stepped back five seconds
+  assert.equal(l.allowance(60_000, rate).messages, 1);
+  assert.equal(l.allowance(65_000, rate).messages, 1, 'the 5 000 ms message waits behind the 10 000 ms one');
+  assert.equal(l.allowance(70_001, rate).messages, 3);
+});

@@ -17,8 +17,8 @@ export class Limiter {
   running = 0;
   /** How many connections slow start allows now (≥ 1). */
   window = INITIAL_WINDOW;
-  #connections: number[] = [];
-  #messages: number[] = [];
+  readonly #connections = new MinuteCount();
+  readonly #messages = new MinuteCount();
 
   constructor(key: string) {
     this.key = key;
@@ -40,9 +40,8 @@ export class Limiter {
   }
 
   #prune(now: number): void {
-    const since = now - MINUTE;
-    this.#connections = this.#connections.filter((t) => t > since);
-    this.#messages = this.#messages.filter((t) => t > since);
+    this.#connections.prune(now);
+    this.#messages.prune(now);
   }
 
   /**
@@ -59,18 +58,18 @@ export class Limiter {
     this.#prune(now);
     const cpm = rate?.connections_per_minute;
     const mpm = rate?.messages_per_minute;
-    if (cpm !== undefined && this.#connections.length >= cpm) {
-      return { messages: 0, retryAt: (this.#connections[0] ?? now) + MINUTE };
+    if (cpm !== undefined && this.#connections.total >= cpm) {
+      return { messages: 0, retryAt: (this.#connections.oldest() ?? now) + MINUTE };
     }
     if (mpm === undefined) return { messages: Number.POSITIVE_INFINITY };
-    const left = mpm - this.#messages.length;
+    const left = mpm - this.#messages.total;
     if (left > 0) return { messages: left };
-    return { messages: 0, retryAt: (this.#messages[0] ?? now) + MINUTE };
+    return { messages: 0, retryAt: (this.#messages.oldest() ?? now) + MINUTE };
   }
 
   /** Record a new connection carrying `messages` messages. */
   took(now: number, messages: number): void {
-    this.#connections.push(now);
+    this.#connections.add(now, 1);
     this.carried(now, messages);
   }
 
@@ -81,11 +80,56 @@ export class Limiter {
   reuseAllowance(now: number, rate: { messages_per_minute?: number | undefined } | null): number {
     this.#prune(now);
     const mpm = rate?.messages_per_minute;
-    return mpm === undefined ? Number.POSITIVE_INFINITY : Math.max(0, mpm - this.#messages.length);
+    return mpm === undefined ? Number.POSITIVE_INFINITY : Math.max(0, mpm - this.#messages.total);
   }
 
   /** Record `messages` more messages on a connection already open. */
   carried(now: number, messages: number): void {
-    for (let i = 0; i < messages; i++) this.#messages.push(now);
+    this.#messages.add(now, messages);
+  }
+}
+
+/**
+ * Events over the last minute, as (time, count) entries in the order they were added and pruned
+ * from the front — constant work per call however many messages a minute carries (a relay
+ * sends tens of thousands). A clock that steps back leaves a later entry behind an earlier one:
+ * it then leaves the window late, which only makes the limit stricter for that long.
+ */
+class MinuteCount {
+  readonly #times: number[] = [];
+  readonly #counts: number[] = [];
+  #head = 0;
+  /** Events in the window (as of the last `prune`). */
+  total = 0;
+
+  add(now: number, n: number): void {
+    if (n <= 0) return;
+    const last = this.#times.length - 1;
+    if (last >= this.#head && this.#times[last] === now) this.#counts[last] = (this.#counts[last] ?? 0) + n;
+    else {
+      this.#times.push(now);
+      this.#counts.push(n);
+    }
+    this.total += n;
+  }
+
+  /** Drop what happened a minute or more before `now`. */
+  prune(now: number): void {
+    const since = now - MINUTE;
+    while (this.#head < this.#times.length && (this.#times[this.#head] ?? now) <= since) {
+      this.total -= this.#counts[this.#head] ?? 0;
+      this.#head++;
+    }
+    // Give the dropped entries' room back once they are half of the arrays.
+    if (this.#head > 64 && this.#head * 2 > this.#times.length) {
+      this.#times.splice(0, this.#head);
+      this.#counts.splice(0, this.#head);
+      this.#head = 0;
+    }
+  }
+
+  /** When the oldest event in the window happened. */
+  oldest(): number | undefined {
+    return this.#times[this.#head];
   }
 }

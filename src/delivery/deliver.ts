@@ -270,7 +270,7 @@ async function tryAddress(
     }
     const sent = new Set<JobState>();
     let queue = batch;
-    let extra: JobState[] = [];
+    const extra: JobState[] = [];
     let closedWhileIdle = false;
     for (;;) {
       for (const j of queue) {
@@ -281,7 +281,7 @@ async function tryAddress(
       if (queue.some((j) => !sent.has(j)) || sent.size >= perConnection) break;
       queue = await moreJobs(ctx, conn, perConnection - sent.size, sent.size);
       if (queue.length === 0) break;
-      extra = [...extra, ...queue];
+      extra.push(...queue);
       // The server closed the connection while it waited: nothing failed, the new messages get
       // a connection of their own to this address.
       closedWhileIdle = !conn.session.usable;
