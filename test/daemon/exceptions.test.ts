@@ -55,23 +55,8 @@ test('an exception in force is used, logged and counted; an expired one is ignor
   assert.equal(atLoad.length, 1, JSON.stringify(atLoad));
   assert.match(atLoad[0]?.msg ?? '', new RegExp(DANE.domain.replace(/\./g, '\\.')));
 
-  const send = async (domain: string, n: string): Promise<AttemptEvent> => {
-    let id = '';
-    const attempt = nextEvent(
-      (e: QueueEvent): e is AttemptEvent => e.event === 'attempt' && e.id === id,
-      `the attempt to ${domain}`,
-    );
-    const r = await submit(intakeOf(daemon), {
-      from: 'ops@client.test',
-      to: [`user@${domain}`],
-      body: `Message-ID: <exc-${n}@client.test>\r\nSubject: ${n}\r\n\r\nx\r\n`,
-    });
-    id = queuedId(r);
-    return attempt;
-  };
-
   // In force: the botched renewal's mail goes out with TLS but without DANE, and says why.
-  const used = await send(RENEWAL.domain, 'used');
+  const used = await sendTo(daemon, RENEWAL.domain, 'used');
   assert.deepEqual([used.outcome, used.tls], ['delivered', 'encrypted']);
   assert.deepEqual(used.exception, { reason: 'stale TLSA after renewal, ticket 4711', until: '2999-01-01' });
   const usedLog = parsed().find((l) => l.event === 'exception' && l['id'] === used.id);
@@ -87,7 +72,7 @@ test('an exception in force is used, logged and counted; an expired one is ignor
       e.event === 'exception-expired' && e.domain === DANE.domain,
     'the expired exception at use',
   );
-  const ignored = await send(DANE.domain, 'ignored');
+  const ignored = await sendTo(daemon, DANE.domain, 'ignored');
   assert.deepEqual([ignored.outcome, ignored.tls, ignored.exception], ['delivered', 'dane', undefined]);
   const expired = await expiredSeen;
   assert.deepEqual([expired.reason, expired.until], ['long over', '2020-01-01']);

@@ -181,8 +181,7 @@ class Worker {
     this.#scheduled = false;
     // A durable write pays for an fsync anyway: the held completes share it. So does anything
     // that could see them (an operator's command, the release of this owner's leases, close).
-    if (this.#pending.some((r) => OPS[r.op] === 'durable' || !PASSES_HELD_COMPLETE.has(r.op)))
-      this.#release();
+    if (this.#pending.some((r) => !PASSES_HELD_COMPLETE.has(r.op))) this.#release();
     while (this.#pending.length > 0) {
       const first = this.#pending[0] as Request;
       if (OPS[first.op] === 'solo') {
